@@ -1,0 +1,9 @@
+"""cardfix: repair and enrich Hugging Face model cards, deterministically, with facts from the card itself."""
+
+from __future__ import annotations
+
+from cardfix.api import Result, repair
+from cardfix.facts import Options
+
+__version__ = "0.1.0"
+__all__ = ["Options", "Result", "__version__", "repair"]

@@ -1,0 +1,3 @@
+from cardfix.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""The closed set of actions rules can name, with the parameters each accepts. Registered here only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cardfix.edits import Outcome
+from cardfix.facts import Facts, Options
+
+ActionFn = Callable[[Facts, Mapping[str, Any], Options], Outcome]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter's type (`str`, `int`, `float`, `bool`, `list`, `dict`, `regex`) and its default."""
+
+    type: str
+    default: Any = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    fn: ActionFn
+    # Stage orders rules within a pass: table repair (1) before metadata (2) before the model-index that
+    # reads the repaired table (3), sections that read both (4), and checks of the result (5).
+    stage: int
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+
+def _registry() -> dict[str, Action]:
+    from cardfix.actions import metadata, model_index, sections, table
+
+    actions = [*metadata.ACTIONS, *model_index.ACTIONS, *table.ACTIONS, *sections.ACTIONS]
+    return {a.name: a for a in actions}
+
+
+REGISTRY: dict[str, Action] = {}
+
+
+def registry() -> dict[str, Action]:
+    if not REGISTRY:
+        REGISTRY.update(_registry())
+    return REGISTRY

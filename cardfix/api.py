@@ -1,0 +1,86 @@
+"""The pure core used by the CLI and by scripts: text in, repaired text and findings out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardfix.card import CardError, parse_bytes, parse_text
+from cardfix.edits import Finding
+from cardfix.engine import run
+from cardfix.facts import Options
+from cardfix.frontmatter import FrontMatterError
+from cardfix.rules import Rule, load_rules, select_rules
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome for one card. `error` is set (and `text` is the input) when the card could not be read."""
+
+    text: str
+    changed: bool
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+    original: str = field(default="", repr=False)
+    path: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def choose_rules(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> tuple[Rule, ...]:
+    return select_rules(load_rules(), select, ignore)
+
+
+def repair(text: str, *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+           options: Options | None = None, rules: tuple[Rule, ...] | None = None) -> Result:
+    """Repair one card's text. Pure: no I/O, no globals; safe in multiprocessing workers."""
+    rules = rules if rules is not None else choose_rules(select, ignore)
+    return _repair_card(text, rules, options or Options())
+
+
+def _repair_card(text: str, rules: tuple[Rule, ...], options: Options, path: str | None = None) -> Result:
+    card = parse_text(text)
+    try:
+        outcome = run(card, rules, options)
+    except FrontMatterError as exc:
+        return Result(text, False, (), str(exc), text, path)
+    except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card
+        return Result(text, False, (), f"internal error, card left unchanged: {type(exc).__name__}: {exc}",
+                      text, path)
+    new_text = outcome.card.render()
+    return Result(new_text, new_text != text, outcome.findings, None, text, path)
+
+
+def repair_bytes(data: bytes, rules: tuple[Rule, ...], options: Options, *, path: str | None = None,
+                 max_bytes: int | None = DEFAULT_MAX_BYTES) -> Result:
+    """Decode and repair; undecodable input becomes a Result with `error` set."""
+    try:
+        text = parse_bytes(data, max_bytes=max_bytes).render()
+    except CardError as exc:
+        return Result("", False, (), str(exc), "", path)
+    return _repair_card(text, rules, options, path)
+
+
+def read_and_repair(path: Path, rules: tuple[Rule, ...], options: Options,
+                    max_bytes: int | None = DEFAULT_MAX_BYTES) -> Result:
+    """Read a file and repair it; no exception escapes, every failure is a one-line `error`."""
+    name = str(path)
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            size = path.stat().st_size
+            return Result("", False, (), f"file is {size:,} bytes, over the {max_bytes:,}-byte limit "
+                          "(see --max-size)", "", name)
+        data = path.read_bytes()
+    except OSError as exc:
+        return Result("", False, (), describe_os_error(exc), "", name)
+    return repair_bytes(data, rules, options, path=name, max_bytes=max_bytes)
+
+
+def describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or exc.__class__.__name__
+    return reason[0].lower() + reason[1:] if reason else "cannot read"

@@ -1,0 +1,103 @@
+"""The lossless card model: bytes in, the same bytes out unless an edit says otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import regex
+
+# The Hub's own front-matter regex (huggingface_hub REGEX_YAML_BLOCK, "same as the server"): anchored at the
+# start by .match(), lazy, so the first line that is exactly `---` closes the block.
+FRONT_MATTER_RE = regex.compile(r"(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))")
+BOM = "\ufeff"
+
+
+class CardError(ValueError):
+    """The input cannot be read as a card; the message is one line meant for the user."""
+
+
+def detect_newline(text: str) -> str:
+    """The line ending a card uses, with huggingface_hub's `_detect_line_ending` rule (default LF)."""
+    crlf = text.count("\r\n")
+    cr = text.count("\r")
+    lf = text.count("\n")
+    if crlf and crlf == cr == lf:
+        return "\r\n"
+    if cr > lf:
+        return "\r"
+    return "\n"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card split into the parts the Hub sees; `render()` joins them back byte for byte."""
+
+    bom: str
+    head: str  # leading whitespace and the opening `---` line, empty without front matter
+    front_matter: str  # the raw YAML text between the fences
+    tail: str  # the newline before the closing `---`, the fence and its line end
+    body: str
+    newline: str
+
+    @property
+    def has_front_matter(self) -> bool:
+        return bool(self.head)
+
+    @property
+    def body_offset(self) -> int:
+        """Index of the body in the rendered text (used to report line numbers)."""
+        return len(self.bom) + len(self.head) + len(self.front_matter) + len(self.tail)
+
+    @property
+    def body_first_line(self) -> int:
+        """1-based line number of the body's first line in the rendered card."""
+        return 1 + count_lines(self.head + self.front_matter + self.tail)
+
+    @property
+    def front_matter_first_line(self) -> int:
+        return 1 + count_lines(self.head)
+
+    def render(self) -> str:
+        return self.bom + self.head + self.front_matter + self.tail + self.body
+
+    def with_body(self, body: str) -> Card:
+        return replace(self, body=body)
+
+    def with_front_matter(self, front_matter: str) -> Card:
+        """Set the YAML text, creating the fences when the card had none."""
+        if self.has_front_matter:
+            return replace(self, front_matter=front_matter)
+        nl = self.newline
+        return replace(self, head="---" + nl, front_matter=front_matter.rstrip("\r\n"), tail=nl + "---" + nl)
+
+
+def count_lines(text: str) -> int:
+    """Number of line breaks (CRLF counted once) in `text`."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def parse_text(text: str) -> Card:
+    """Split decoded text into a Card. Never raises: text without front matter is all body."""
+    bom = BOM if text.startswith(BOM) else ""
+    rest = text[len(bom) :]
+    newline = detect_newline(rest)
+    match = FRONT_MATTER_RE.match(rest)
+    if match is None:
+        return Card(bom, "", "", "", rest, newline)
+    return Card(bom, match.group(1), match.group(2), match.group(3), rest[match.end() :], newline)
+
+
+def decode(data: bytes, *, max_bytes: int | None = None) -> str:
+    """Bytes to text, refusing what is not a UTF-8 text card (the reason is a one-line CardError)."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise CardError(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit (see --max-size)")
+    if b"\x00" in data:
+        raise CardError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CardError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
+
+
+def parse_bytes(data: bytes, *, max_bytes: int | None = None) -> Card:
+    return parse_text(decode(data, max_bytes=max_bytes))

@@ -1,0 +1,246 @@
+"""The command line: parse options, run the core, print diffs / text / findings, return an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cardfix import __version__
+from cardfix.api import DEFAULT_MAX_BYTES, Result
+from cardfix.bulk import Job, process
+from cardfix.diffs import unified_diff
+from cardfix.facts import Options
+from cardfix.files import STDIN, discover, write_atomic
+from cardfix.rules import RuleError, load_rules, select_rules
+
+EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help="Repair and enrich Hugging Face model cards with facts taken from the card itself.")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class ResultsFrom(str, Enum):
+    final_row = "final-row"
+    summary = "summary"
+
+
+class Placeholders(str, Enum):
+    fill = "fill"
+    remove = "remove"
+
+
+Paths = Annotated[list[str], typer.Argument(help="Cards, directories (every README.md below) or - for stdin.")]
+Select = Annotated[Optional[list[str]], typer.Option(help="Only these rules (codes, prefixes or names; comma-separated).")]
+Ignore = Annotated[Optional[list[str]], typer.Option(help="Skip these rules (codes, prefixes or names).")]
+Task = Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")]
+Dataset = Annotated[Optional[str], typer.Option(help="Dataset as type[:config[:split]] where the card has none.")]
+ModelName = Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")]
+ResultsFromOpt = Annotated[Optional[ResultsFrom], typer.Option(help="Metrics source for model-index.")]
+PlaceholdersOpt = Annotated[Optional[Placeholders], typer.Option(help="Fill empty sections, or remove them.")]
+MaxSize = Annotated[int, typer.Option(help="Refuse files larger than this many bytes.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cardfix {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Show the version and exit.")] = False) -> None:
+    """cardfix: deterministic model-card repair."""
+
+
+class Run:
+    """One invocation's settings and counters; prints the summary and computes the exit code."""
+
+    def __init__(self, paths: list[str], select: list[str] | None, ignore: list[str] | None, options: Options,
+                 max_size: int, keep_text: bool, quiet: bool) -> None:
+        try:
+            rules = select_rules(load_rules(), _split(select), _split(ignore))
+        except RuleError as exc:
+            _fail(str(exc))
+        self.targets = discover(paths)
+        self.job = Job(rules, options, max_size, keep_text)
+        self.quiet = quiet
+        self.counts: Counter[str] = Counter()
+        self.codes: Counter[str] = Counter()
+        self.started = time.perf_counter()
+
+    def results(self) -> Iterator[Result]:
+        for result in process(self.targets, self.job, jobs=1):
+            self.counts["cards"] += 1
+            if result.error is not None:
+                self.counts["errors"] += 1
+                _err(f"{result.path}: {result.error}")
+                continue
+            self.counts["changed" if result.changed else "unchanged"] += 1
+            self.codes.update(f.code for f in result.findings)
+            yield result
+
+    def finish(self, dirty: bool) -> int:
+        if not self.quiet:
+            seconds = max(time.perf_counter() - self.started, 1e-9)
+            codes = " ".join(f"{c}={n}" for c, n in sorted(self.codes.items())) or "none"
+            c = self.counts
+            _err(f"cardfix: {c['cards']} cards, {c['changed']} changed, {c['unchanged']} unchanged, "
+                 f"{c['errors']} errors; findings: {codes}; {c['cards'] / seconds:.0f} cards/s")
+        if self.counts["errors"]:
+            return EXIT_ERROR
+        return EXIT_CHANGED if dirty else EXIT_CLEAN
+
+
+def _options(task: str | None, dataset: str | None, model_name: str | None, results_from: ResultsFrom | None,
+             placeholders: Placeholders | None) -> Options:
+    return Options(task=task, dataset=dataset, model_name=model_name,
+                   results_from=results_from.value if results_from else None,
+                   placeholders=placeholders.value if placeholders else None)
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _err(message: str) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _fail(message: str) -> None:
+    _err(f"cardfix: {message}")
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _out(text: str) -> None:
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+@app.command()
+def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
+         model_name: ModelName = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
+         max_size: MaxSize = DEFAULT_MAX_BYTES, quiet: Quiet = False) -> None:
+    """Print unified diffs of what apply would change (exit 1 if any)."""
+    run = Run(paths, select, ignore, _options(task, dataset, model_name, results_from, placeholders),
+              max_size, True, quiet)
+    dirty = False
+    for result in run.results():
+        if result.changed:
+            dirty = True
+            _out(unified_diff(result.original, result.text, str(result.path)))
+    raise typer.Exit(run.finish(dirty))
+
+
+@app.command()
+def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False,
+          select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
+          model_name: ModelName = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
+          max_size: MaxSize = DEFAULT_MAX_BYTES, quiet: Quiet = False) -> None:
+    """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
+    run = Run(paths, select, ignore, _options(task, dataset, model_name, results_from, placeholders),
+              max_size, True, quiet)
+    dirty = False
+    several = len(run.targets) > 1
+    for result in run.results():
+        dirty |= result.changed
+        if not in_place or result.path == STDIN:
+            if several:
+                _out(f"==> {result.path} <==\n")
+            _out(result.text)
+        elif result.changed:
+            try:
+                write_atomic(str(result.path), result.text.encode("utf-8"))
+            except OSError as exc:
+                run.counts["errors"] += 1
+                _err(f"{result.path}: cannot write: {exc.strerror or exc}")
+                continue
+            _err(f"fixed {result.path}")
+    raise typer.Exit(run.finish(dirty))
+
+
+@app.command()
+def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+          select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
+          model_name: ModelName = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
+          max_size: MaxSize = DEFAULT_MAX_BYTES, quiet: Quiet = False) -> None:
+    """List findings (exit 1 if any)."""
+    run = Run(paths, select, ignore, _options(task, dataset, model_name, results_from, placeholders),
+              max_size, False, quiet)
+    collected: list[dict[str, object]] = []
+    for result in run.results():
+        for finding in result.findings:
+            row = {"path": result.path, **finding.as_dict()}
+            if format is Format.json:
+                collected.append(row)
+            else:
+                _out(_finding_line(row, format) + "\n")
+    if format is Format.json:
+        _out(json.dumps(collected, indent=2, ensure_ascii=False) + "\n")
+    raise typer.Exit(run.finish(bool(sum(run.codes.values()))))
+
+
+def _finding_line(row: dict[str, object], format: Format) -> str:
+    if format is Format.github:
+        line = f",line={row['line']}" if row["line"] else ""
+        message = str(row["message"]).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::warning file={row['path']}{line},title={row['code']} {row['name']}::{message}"
+    where = f"{row['path']}:{row['line']}:" if row["line"] else f"{row['path']}:"
+    mark = " [*]" if row["fixable"] else ""
+    return f"{where} {row['code']}{mark} {row['message']} ({row['name']})"
+
+
+@app.command("rules")
+def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text) -> None:
+    """List the rules: code, name, summary."""
+    try:
+        rules = sorted(load_rules(), key=lambda r: r.code)
+    except RuleError as exc:
+        _fail(str(exc))
+    if format is Format.json:
+        rows = [{"code": r.code, "name": r.name, "summary": r.summary, "safe": r.safe, "enabled": r.enabled,
+                 "action": r.action.name, "params": _jsonable(r.params)} for r in rules]
+        _out(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    for r in rules:
+        flags = "" if r.enabled else "  (off unless selected)"
+        _out(f"{r.code}  {r.name:<28} {r.summary}{flags}\n")
+
+
+def _jsonable(value: object) -> object:
+    return json.loads(json.dumps(value, default=lambda v: getattr(v, "pattern", str(v))))
+
+
+def main() -> None:
+    """Entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("cardfix: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_CHANGED)
+    except Exception as exc:  # last resort: one line, never a traceback
+        _err(f"cardfix: internal error: {type(exc).__name__}: {exc}")
+        sys.exit(EXIT_ERROR)

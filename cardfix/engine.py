@@ -1,0 +1,123 @@
+"""The fix loop: facts -> rules -> edits -> card, repeated until nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cardfix.card import Card
+from cardfix.edits import BodyEdit, Edit, Finding, Outcome
+from cardfix.facts import Facts, Options
+from cardfix.frontmatter import (
+    FrontMatterError,
+    ParsedFrontMatter,
+    apply_to_data,
+    parse_front_matter,
+    same_data,
+    splice,
+)
+from cardfix.rules import Rule
+
+MAX_PASSES = 10
+ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
+
+
+class EditConflict(ValueError):
+    """Edits that cannot be applied as asked (overlap, or a splice whose re-parse differs)."""
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    card: Card
+    findings: tuple[Finding, ...]
+    passes: int
+
+
+def run(card: Card, rules: Sequence[Rule], options: Options) -> EngineResult:
+    """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse."""
+    state = _State(card, parse_front_matter(card.front_matter))
+    original = state
+    findings: dict[tuple[str, str], Finding] = {}
+    seen = {card.render()}
+    for passes in range(1, MAX_PASSES + 1):
+        changed = False
+        for rule in rules:
+            outcome = rule.action.fn(state.facts, rule.params, options)
+            state, applied, problem = _apply(state, outcome.edits)
+            changed |= applied
+            for item in _findings(rule, outcome, problem):
+                findings.setdefault((item.code, item.message), item)
+        if not changed:
+            return EngineResult(state.card, tuple(findings.values()), passes)
+        text = state.card.render()
+        if text in seen:
+            return _give_up(original, findings, passes, "the rules undo each other's edits (a cycle)")
+        seen.add(text)
+    return _give_up(original, findings, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
+
+
+class _State:
+    """A card with its parsed front matter and lazily computed facts."""
+
+    def __init__(self, card: Card, front_matter: ParsedFrontMatter) -> None:
+        self.card = card
+        self.front_matter = front_matter
+        self._facts: Facts | None = None
+
+    @property
+    def facts(self) -> Facts:
+        if self._facts is None:
+            self._facts = Facts(self.card, self.front_matter)
+        return self._facts
+
+
+def _findings(rule: Rule, outcome: Outcome, problem: str | None) -> list[Finding]:
+    found = [Finding(rule.code, rule.name, r.message, r.line, r.fixable and problem is None)
+             for r in outcome.reports]
+    if problem:
+        found.append(Finding(rule.code, rule.name, f"fix not applied: {problem}", None, False))
+    return found
+
+
+def _apply(state: _State, edits: Sequence[Edit]) -> tuple[_State, bool, str | None]:
+    """Apply one rule's edits; on conflict leave the state as it was and say why."""
+    if not edits:
+        return state, False, None
+    try:
+        body = apply_body_edits(state.card.body, [e for e in edits if isinstance(e, BodyEdit)])
+        text, front_matter = state.card.front_matter, state.front_matter
+        for edit in (e for e in edits if not isinstance(e, BodyEdit)):
+            text = splice(text, front_matter.root, edit, state.card.newline)
+            expected = apply_to_data(front_matter.data, edit)
+            front_matter = parse_front_matter(text)
+            if not same_data(front_matter.data, expected):
+                raise EditConflict(f"the front-matter edit of {_edit_key(edit)!r} did not read back as written")
+    except (EditConflict, FrontMatterError, KeyError) as exc:
+        return state, False, str(exc)
+    card = state.card.with_body(body)
+    if text != state.card.front_matter:
+        card = card.with_front_matter(text)
+    if card == state.card:
+        return state, False, None
+    return _State(card, front_matter), True, None
+
+
+def _edit_key(edit: Edit) -> str:
+    return str(getattr(edit, "key", None) or "/".join(map(str, getattr(edit, "path", ()))))
+
+
+def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:
+    """Apply body edits back to front; overlapping edits are a conflict."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for first, second in zip(ordered, ordered[1:]):
+        if second.start < first.end:
+            raise EditConflict(f"overlapping body edits at offsets {first.start}-{first.end} and {second.start}")
+    for edit in reversed(ordered):
+        body = body[: edit.start] + edit.text + body[edit.end :]
+    return body
+
+
+def _give_up(original: _State, findings: dict[tuple[str, str], Finding], passes: int, why: str) -> EngineResult:
+    stop = Finding(ENGINE_CODE, ENGINE_NAME, f"card left unchanged: {why}", None, False)
+    kept = [f for f in findings.values() if not f.fixable]
+    return EngineResult(original.card, (*kept, stop), passes)

@@ -1,0 +1,233 @@
+"""Fast, read-only YAML parsing for facts, and targeted splices for the keys a rule changes.
+
+Parsing goes through libyaml (PyYAML's C loader, ~3x faster than ruamel's safe loader), which also
+yields node positions. A change re-renders only the touched key with ruamel.yaml in the file's own
+indentation style, splices that text into the original, and the engine verifies it by re-parsing.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+
+
+class FrontMatterError(ValueError):
+    """Front matter that is not a YAML mapping; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class ParsedFrontMatter:
+    data: dict[str, Any]
+    root: yaml.MappingNode | None = field(repr=False, compare=False)
+
+
+def parse_front_matter(text: str) -> ParsedFrontMatter:
+    """Parse YAML text into data plus its node tree; raise FrontMatterError with a one-line reason."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # constructor limits (e.g. huge ints, deep nesting)
+        raise FrontMatterError(f"front matter cannot be read: {exc}") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return ParsedFrontMatter({}, None)
+    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
+        raise FrontMatterError(f"front matter is a YAML {type(data).__name__}, not a mapping")
+    return ParsedFrontMatter(data, root)
+
+
+def _one_line(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (front-matter line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
+
+
+# --- edits -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetKey:
+    """Set a top-level key. A new key goes before the first existing key listed after it in `order`."""
+
+    key: str
+    value: Any
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetNode:
+    """Replace the value at `path` (its last step a mapping key whose parent exists)."""
+
+    path: Path
+    value: Any
+
+
+FrontMatterEdit = SetKey | SetNode
+
+
+def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]:
+    """What the data must look like after the edit: the engine checks the spliced text against it."""
+    result = copy.deepcopy(data)
+    if isinstance(edit, SetKey):
+        result[edit.key] = copy.deepcopy(edit.value)
+        return result
+    parent: Any = result
+    for step in edit.path[:-1]:
+        parent = parent[step]
+    parent[edit.path[-1]] = copy.deepcopy(edit.value)
+    return result
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Deep equality (mapping order aside) that treats NaN as equal to itself and keeps bool apart from int."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+@dataclass(frozen=True)
+class Style:
+    """Indentation habits of one file: how far block sequences sit under their key, mapping indent."""
+
+    seq_offset: int = 0
+    map_indent: int = 2
+
+
+def detect_style(root: yaml.Node | None) -> Style:
+    seq_offset: int | None = None
+    map_indent: int | None = None
+    stack = [root] if root is not None else []
+    while stack and (seq_offset is None or map_indent is None):
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                block = not getattr(value, "flow_style", True) and value.start_mark.line > key.start_mark.line
+                if block and isinstance(value, yaml.SequenceNode) and seq_offset is None:
+                    seq_offset = max(0, value.start_mark.column - key.start_mark.column)
+                if block and isinstance(value, yaml.MappingNode) and map_indent is None:
+                    map_indent = max(1, value.start_mark.column - key.start_mark.column)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return Style(seq_offset if seq_offset in (0, 2) else 0, map_indent or 2)
+
+
+_DUMPERS: dict[Style, YAML] = {}
+
+
+def render_key(key: str, value: Any, style: Style) -> str:
+    """`key: value` as block YAML (LF, trailing newline) in the file's style, rendered by ruamel."""
+    dumper = _DUMPERS.get(style)
+    if dumper is None:
+        dumper = YAML(typ="rt")
+        dumper.indent(mapping=style.map_indent, sequence=style.seq_offset + 2, offset=style.seq_offset)
+        dumper.width = 4096  # never fold a long name or URL
+        dumper.allow_unicode = True
+        _DUMPERS[style] = dumper
+    out = io.StringIO()
+    dumper.dump({key: value}, out)
+    return out.getvalue()
+
+
+def splice(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, newline: str) -> str:
+    """Return `text` with the edit spliced in; every byte outside the touched key stays as it was."""
+    style = detect_style(root)
+    if isinstance(edit, SetKey):
+        pair = _find_pair(root, edit.key) if root is not None else None
+        if pair is None:
+            return _insert_top_level(text, root, edit, style, newline)
+        return _replace_pair(text, pair, edit.value, style, newline)
+    parent = _node_at(root, edit.path[:-1])
+    pair = _find_pair(parent, edit.path[-1]) if isinstance(parent, yaml.MappingNode) else None
+    if pair is None:
+        raise KeyError(f"no key at {edit.path!r}")
+    return _replace_pair(text, pair, edit.value, style, newline)
+
+
+def _node_at(root: yaml.Node | None, path: Path) -> yaml.Node | None:
+    node = root
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            pair = _find_pair(node, step)
+            node = pair[1] if pair else None
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+        else:
+            return None
+    return node
+
+
+def _find_pair(node: yaml.MappingNode | None, key: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    if node is None:
+        return None
+    for pair in reversed(node.value):  # PyYAML keeps the last of duplicate keys; so do we
+        if isinstance(pair[0], yaml.ScalarNode) and pair[0].value == key:
+            return pair  # type: ignore[no-any-return]
+    return None
+
+
+def _content_end(node: yaml.Node) -> int:
+    """End of the node's own text: block collections end at their last leaf, not at trailing comments."""
+    if isinstance(node, yaml.ScalarNode) or node.flow_style or not node.value:
+        return int(node.end_mark.index)
+    last = node.value[-1]
+    if isinstance(node, yaml.MappingNode):
+        return max(_content_end(last[0]), _content_end(last[1]))
+    return _content_end(last)
+
+
+def _indent_block(rendered: str, column: int, newline: str) -> str:
+    """Indent every line but the first by `column` and use the file's newline; no trailing newline."""
+    lines = rendered.rstrip("\n").split("\n")
+    pad = " " * column
+    return newline.join([lines[0]] + [pad + line if line else line for line in lines[1:]])
+
+
+def _replace_pair(text: str, pair: tuple[yaml.Node, yaml.Node], value: Any, style: Style, newline: str) -> str:
+    key, node = pair
+    start, end = key.start_mark.index, _content_end(node)
+    block = _indent_block(render_key(str(key.value), value, style), key.start_mark.column, newline)
+    return text[:start] + block + text[end:]
+
+
+def _insert_top_level(text: str, root: yaml.MappingNode | None, edit: SetKey, style: Style, newline: str) -> str:
+    rendered = render_key(edit.key, edit.value, style)
+    later = edit.order[edit.order.index(edit.key) + 1 :] if edit.key in edit.order else ()
+    anchor = None
+    if root is not None:
+        existing = {k.value: k for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
+        anchor = next((existing[k] for k in later if k in existing), None)
+    if anchor is not None:
+        column = anchor.start_mark.column
+        line_start = anchor.start_mark.index - column
+        if text[line_start : anchor.start_mark.index].strip() == "":
+            return text[:line_start] + " " * column + _indent_block(rendered, column, newline) + newline + text[line_start:]
+    column = root.start_mark.column if root is not None else 0
+    block = " " * column + _indent_block(rendered, column, newline)
+    if not text or text.endswith(("\n", "\r")):
+        return text + block
+    return text + newline + block

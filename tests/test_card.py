@@ -1,0 +1,109 @@
+"""The lossless card model and the front-matter splice."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardfix import repair
+from cardfix.card import CardError, decode, detect_newline, parse_bytes, parse_text
+from cardfix.frontmatter import FrontMatterError, SetKey, SetNode, parse_front_matter, splice
+from tests.conftest import corpus_files, needs_corpus
+
+EDGE_CASES = [
+    "\ufeff---\nlicense: mit\n---\n# t\n",
+    "---\r\nlicense: mit\r\n---\r\nbody\r\n",
+    "---\rlicense: mit\r---\rbody\r",
+    "---\nlicense: mit\n---\nno final newline",
+    "# no front matter\n\nbody\n",
+    "---\n---\nempty front matter\n",
+    "---\nlicense: mit\n---\nbody\n---\nnot front matter\n---\n",
+    "---\nkey:\tvalue\t\n---\n\tindented\twith tabs  \n",
+    "---\nlanguage: ja\n---\n日本語のカード — ünïcödé 🤗\n",
+    "---\nx: 1\n---\n" + "long line " * 10_000 + "\n",
+    "\n\n  ---\nlicense: mit\n---   \nleading blank lines, spaces after the fence\n",
+    "----\nnot: front matter\n----\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_render_of_parse_is_identity(text: str) -> None:
+    assert parse_text(text).render() == text
+    assert parse_bytes(text.encode()).render() == text
+
+
+@needs_corpus
+def test_every_corpus_file_round_trips_byte_for_byte() -> None:
+    files = corpus_files("bulk") + corpus_files("seeds")
+    assert len(files) > 2000
+    for path in files:
+        data = path.read_bytes()
+        assert parse_bytes(data).render().encode() == data, path
+
+
+def test_split_follows_the_hub_regex() -> None:
+    card = parse_text("\ufeff---\r\nlicense: mit\r\n---\r\nbody")
+    assert (card.bom, card.front_matter, card.body, card.newline) == ("\ufeff", "license: mit", "body", "\r\n")
+    assert not parse_text("----\na: 1\n----\n").has_front_matter
+    assert not parse_text("---\n---\n").has_front_matter
+    assert parse_text("---\na: 1\n---").has_front_matter  # closing fence at end of file
+
+
+def test_newline_detection() -> None:
+    assert detect_newline("a\r\nb\r\n") == "\r\n"
+    assert detect_newline("a\r\nb\n") == "\n"
+    assert detect_newline("a\rb\r") == "\r"
+    assert detect_newline("no break") == "\n"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"\x00\x01binary", "binary"), (b"caf\xe9", "not UTF-8"), (b"x" * 11, "over the"),
+])
+def test_decode_refuses_what_is_not_a_text_card(data: bytes, message: str) -> None:
+    with pytest.raises(CardError, match=message):
+        decode(data, max_bytes=10)
+
+
+def test_front_matter_errors_are_one_line() -> None:
+    with pytest.raises(FrontMatterError, match="not valid YAML") as bad:
+        parse_front_matter("a: [1, 2\nb: 3")
+    assert "\n" not in str(bad.value)
+    with pytest.raises(FrontMatterError, match="not a mapping"):
+        parse_front_matter("- a\n- b")
+
+
+def _spliced(text: str, edit: SetKey | SetNode, newline: str = "\n") -> str:
+    return splice(text, parse_front_matter(text).root, edit, newline)
+
+
+def test_splice_inserts_in_trainer_order_and_keeps_everything_else() -> None:
+    text = "license: apache-2.0 # why\ntags: [a, 'b']\n\nmodel-index:\n- name: x\n  results: []"
+    order = ("license", "base_model", "tags", "model-index")
+    out = _spliced(text, SetKey("base_model", "org/m", order))
+    assert out == "license: apache-2.0 # why\nbase_model: org/m\ntags: [a, 'b']\n\nmodel-index:\n- name: x\n  results: []"
+
+
+def test_splice_replaces_a_nested_node_in_the_files_style_and_newline() -> None:
+    text = "tags:\r\n  - a\r\nmodel-index:\r\n  - name: x\r\n    results: []  # empty\r\nz: 1"
+    out = _spliced(text, SetNode(("model-index", 0, "results"), [{"task": {"type": "t"}}]), "\r\n")
+    assert out == ("tags:\r\n  - a\r\nmodel-index:\r\n  - name: x\r\n    results:\r\n      - task:\r\n"
+                   "          type: t  # empty\r\nz: 1")
+    assert parse_front_matter(out).data["model-index"][0]["results"] == [{"task": {"type": "t"}}]
+
+
+def test_splice_quotes_what_needs_quoting() -> None:
+    out = _spliced("a: 1", SetKey("b", "yes: no #x"))
+    assert parse_front_matter(out).data == {"a": 1, "b": "yes: no #x"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab:-# \n\r\t|[]{}'\"\ufeff—é")), max_size=200))
+def test_arbitrary_text_round_trips_and_repair_never_raises(text: str) -> None:
+    assert parse_text(text).render() == text
+    result = repair(text)
+    if result.error is None:
+        assert repair(result.text).text == result.text
+    else:
+        assert result.text == text and "\n" not in result.error

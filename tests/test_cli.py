@@ -1,0 +1,160 @@
+"""The command line as a user meets it: exit codes, streams, bad input, in-place writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.clirun import invoke
+
+CARD = (
+    "---\nlicense: mit\ntags:\n- generated_from_trainer\n---\n\n# m\n\n"
+    "This model is a fine-tuned version of [bert-base-uncased](https://huggingface.co/bert-base-uncased)"
+    " on an unknown dataset.\n"
+)
+CLEAN = "---\nlicense: mit\n---\n# a card with nothing to fix\n"
+
+
+@pytest.fixture
+def card(tmp_path: Path) -> Path:
+    path = tmp_path / "m" / "README.md"
+    path.parent.mkdir()
+    path.write_text(CARD)
+    return path
+
+
+def test_diff_prints_a_git_style_diff_and_exits_1(card: Path) -> None:
+    code, out, err = invoke("diff", "--select", "CF101", str(card))
+    assert code == 1
+    text = out.decode()
+    assert text.startswith(f"--- a/{card}\n+++ b/{card}\n@@ ")
+    assert "+base_model: bert-base-uncased\n" in text
+    assert "1 changed" in err and "CF101=1" in err
+    assert card.read_text() == CARD
+
+
+def test_clean_card_exits_0_with_no_output(tmp_path: Path) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(CLEAN)
+    assert invoke("diff", str(path))[:2] == (0, b"")
+    assert invoke("check", str(path))[:2] == (0, b"")
+    assert invoke("apply", "--in-place", str(path))[:2] == (0, b"")
+
+
+def test_directory_means_every_readme_below_it_hidden_skipped(card: Path) -> None:
+    hidden = card.parent.parent / ".git" / "README.md"
+    hidden.parent.mkdir()
+    hidden.write_text(CARD)
+    (card.parent / "notes.md").write_text(CARD)
+    code, out, _ = invoke("diff", "--select", "CF101", str(card.parent.parent))
+    assert code == 1
+    assert out.decode().count("+++ ") == 1
+
+
+def test_apply_in_place_rewrites_atomically_and_keeps_mode(card: Path) -> None:
+    card.chmod(0o640)
+    code, out, err = invoke("apply", "--in-place", "--select", "CF101", str(card))
+    assert (code, out) == (1, b"")
+    assert f"fixed {card}" in err
+    assert "base_model: bert-base-uncased" in card.read_text()
+    assert oct(card.stat().st_mode & 0o777) == oct(0o640)
+    assert [p.name for p in card.parent.iterdir()] == ["README.md"]
+    assert invoke("apply", "--in-place", "--select", "CF101", str(card))[0] == 0
+
+
+def test_apply_stdin_to_stdout_keeps_crlf_and_bom() -> None:
+    data = ("\ufeff" + CARD).replace("\n", "\r\n").encode()
+    code, out, _ = invoke("apply", "--select", "CF101", "-", stdin=data)
+    assert code == 1
+    assert out.startswith(b"\xef\xbb\xbf---\r\nlicense: mit\r\nbase_model: bert-base-uncased\r\n")
+    assert b"\n" not in out.replace(b"\r\n", b"")
+
+
+def test_check_json_and_github_formats(card: Path) -> None:
+    code, out, _ = invoke("check", "--format", "json", "--select", "CF101", str(card))
+    assert code == 1
+    rows = json.loads(out)
+    assert rows == [{"path": str(card), "code": "CF101", "name": "base-model-from-link",
+                     "message": rows[0]["message"], "line": 9, "fixable": True}]
+    code, out, _ = invoke("check", "--format", "github", "--select", "CF101", str(card))
+    assert out.decode().startswith(f"::warning file={card},line=9,title=CF101 base-model-from-link::")
+
+
+@pytest.mark.parametrize("selector", ["CF999", "no-such-rule"])
+def test_unknown_rule_is_a_usage_error(card: Path, selector: str) -> None:
+    code, out, err = invoke("diff", "--select", selector, str(card))
+    assert (code, out) == (2, b"")
+    assert "unknown rule" in err and selector in err
+
+
+def test_select_by_name_and_ignore(card: Path) -> None:
+    assert invoke("diff", "--select", "base-model-from-link", str(card))[0] == 1
+    assert invoke("diff", "--select", "CF101", "--ignore", "CF101", str(card))[:2] == (0, b"")
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
+    cases = {
+        "missing": (tmp / "nope.md", "no such file"),
+        "not-utf8": (tmp / "latin1.md", "not UTF-8"),
+        "binary": (tmp / "bin.md", "binary"),
+        "bad-yaml": (tmp / "yaml.md", "not valid YAML"),
+        "not-mapping": (tmp / "list.md", "not a mapping"),
+        "huge": (tmp / "huge.md", "over the"),
+        "loop": (tmp / "loop.md", "symbolic links"),
+        "empty-dir": (tmp / "empty", "no README.md"),
+    }
+    cases["not-utf8"][0].write_bytes(b"---\nlicense: caf\xe9\n---\n")
+    cases["binary"][0].write_bytes(b"\x89PNG\x00\x00")
+    cases["bad-yaml"][0].write_text("---\nlicense: [mit\n---\nThis model is a fine-tuned version of [a](https://huggingface.co/a) on x.\n")
+    cases["not-mapping"][0].write_text("---\n- a\n---\n")
+    cases["huge"][0].write_text(CLEAN + "x" * 400)
+    os.symlink(tmp / "loop.md", tmp / "loop.md")
+    (tmp / "empty").mkdir()
+    return cases
+
+
+def test_bad_input_is_one_line_each_other_files_still_processed(tmp_path: Path, card: Path) -> None:
+    cases = _bad_inputs(tmp_path)
+    before = {p: p.read_bytes() for p, _ in cases.values() if p.is_file()}
+    args = [str(p) for p, _ in cases.values()]
+    code, out, err = invoke("apply", "--in-place", "--max-size", "300", *args, str(card))
+    assert code == 2
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    for path, message in cases.values():
+        assert any(line.startswith(f"{path}: ") and message in line for line in lines), (path, err)
+    assert {p: p.read_bytes() for p in before} == before
+    assert "base_model" in card.read_text()
+
+
+def test_permission_denied_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(CARD)
+
+    def denied(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # root (as in CI) reads every file, so simulate it
+    code, _, err = invoke("check", str(path))
+    assert code == 2 and f"{path}: permission denied" in err
+
+
+def test_python_m_cardfix_and_version_run_as_processes(card: Path) -> None:
+    version = subprocess.run([sys.executable, "-m", "cardfix", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("cardfix ")
+    proc = subprocess.run([sys.executable, "-m", "cardfix", "diff", str(card), str(card.parent / "gone.md")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "+base_model" in proc.stdout
+    assert "Traceback" not in proc.stderr and f"{card.parent / 'gone.md'}: " in proc.stderr
+
+
+def test_rules_lists_codes_names_summaries() -> None:
+    code, out, _ = invoke("rules")
+    assert code == 0
+    assert out.decode().startswith("CF101  base-model-from-link")

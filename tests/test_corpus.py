@@ -1,0 +1,45 @@
+"""The real cards under ../shared/corpus as a regression suite: summarised, not hand-asserted one by one."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cardfix import repair
+from cardfix.card import parse_text
+from cardfix.frontmatter import parse_front_matter, same_data
+from tests.conftest import corpus_files, needs_corpus
+
+# The only top-level keys any rule writes; everything else must read back exactly as it was.
+KEYS_RULES_SET = {"base_model", "datasets", "library_name", "model-index"}
+
+
+@needs_corpus
+def test_corpus_regression() -> None:
+    files = corpus_files("seeds") + corpus_files("bulk")
+    assert len(files) >= 2300, "the corpus must really be there"
+    counts: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    for path in files:
+        text = path.read_bytes().decode("utf-8")
+        result = repair(text)
+        counts["cards"] += 1
+        if result.error:
+            assert result.text == text and not result.changed
+            assert not result.error.startswith("internal error"), (path, result.error)
+            counts["unreadable"] += 1
+            continue
+        codes.update(f.code for f in result.findings)
+        assert not any(f.code == "CF000" for f in result.findings), (path, result.findings)
+        assert repair(result.text).text == result.text, f"{path}: not idempotent"
+        if not result.changed:
+            assert result.text == text
+            continue
+        counts["changed"] += 1
+        before = parse_front_matter(parse_text(text).front_matter).data
+        after = parse_front_matter(parse_text(result.text).front_matter).data
+        touched = {k for k in before.keys() | after.keys() if not same_data(before.get(k), after.get(k))}
+        assert touched <= KEYS_RULES_SET, (path, touched - KEYS_RULES_SET)
+    summary = " ".join(f"{c}={n}" for c, n in sorted(codes.items()))
+    print(f"\ncorpus: {counts['cards']} cards, {counts['changed']} changed, "
+          f"{counts['unreadable']} unreadable (bad front matter); findings: {summary}")
+    assert counts["changed"] > 1000
