@@ -44,6 +44,8 @@ def run(card: Card, rules: Sequence[Rule], options: Options) -> EngineResult:
         for rule in rules:
             outcome = rule.action.fn(state.facts, rule.params, options)
             state, applied, problem = _apply(state, outcome.edits)
+            if applied:
+                state.fixed.add(rule.code)
             changed |= applied
             for item in _findings(rule, outcome, problem):
                 findings.setdefault((item.code, item.message), item)
@@ -59,15 +61,16 @@ def run(card: Card, rules: Sequence[Rule], options: Options) -> EngineResult:
 class _State:
     """A card with its parsed front matter and lazily computed facts."""
 
-    def __init__(self, card: Card, front_matter: ParsedFrontMatter) -> None:
+    def __init__(self, card: Card, front_matter: ParsedFrontMatter, fixed: set[str] | None = None) -> None:
         self.card = card
         self.front_matter = front_matter
+        self.fixed = fixed if fixed is not None else set()
         self._facts: Facts | None = None
 
     @property
     def facts(self) -> Facts:
-        if self._facts is None:
-            self._facts = Facts(self.card, self.front_matter)
+        if self._facts is None or self._facts.fixed != self.fixed:
+            self._facts = Facts(self.card, self.front_matter, frozenset(self.fixed))
         return self._facts
 
 
@@ -99,7 +102,7 @@ def _apply(state: _State, edits: Sequence[Edit]) -> tuple[_State, bool, str | No
         card = card.with_front_matter(text)
     if card == state.card:
         return state, False, None
-    return _State(card, front_matter), True, None
+    return _State(card, front_matter, state.fixed), True, None
 
 
 def _edit_key(edit: Edit) -> str:

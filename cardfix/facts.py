@@ -112,6 +112,7 @@ class Facts:
 
     card: Card
     front_matter: ParsedFrontMatter
+    fixed: frozenset[str] = frozenset()  # codes of the rules that changed this card earlier in the run
 
     @property
     def metadata(self) -> dict[str, Any]:

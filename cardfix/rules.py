@@ -37,6 +37,7 @@ class Example:
     output: str | None  # None: the card must come out unchanged
     options: Mapping[str, Any] = field(default_factory=dict)
     finding: str | None = None  # `flag` examples: text the rule's finding must contain
+    with_rules: tuple[str, ...] = ()  # other rules that run alongside (e.g. the one this rule follows)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,11 @@ def _checked(where: str, key: str, spec: Param, value: Any) -> Any:
         return None
     if not isinstance(value, PY_TYPES[spec.type]) or (spec.type != "bool" and isinstance(value, bool)):
         raise RuleError(f"{where}: params: key {key!r} must be a {spec.type}")
+    if spec.check is not None:
+        try:
+            spec.check(value)
+        except (ValueError, TypeError, KeyError, regex.error) as exc:
+            raise RuleError(f"{where}: params: key {key!r}: {exc}") from None
     if spec.type == "regex":
         try:
             return regex.compile(value)
@@ -146,11 +152,14 @@ def _examples(where: str, data: dict[str, Any]) -> tuple[Example, ...]:
 def _example(where: str, kind: str, item: Any) -> Example:
     if kind == "pass" and isinstance(item, str):
         return Example(item, None)
-    allowed = {"input", "options", {"fix": "output", "flag": "finding", "pass": "input"}[kind]}
-    if not isinstance(item, dict) or not set(item) <= allowed or not all(isinstance(item.get(k), str)
-                                                                         for k in allowed - {"options"}):
-        raise RuleError(f"{where}: examples: a {kind!r} item takes {', '.join(sorted(allowed))} (strings)")
-    return Example(item["input"], item.get("output"), item.get("options") or {}, item.get("finding"))
+    allowed = {"input", "options", "with", {"fix": "output", "flag": "finding", "pass": "input"}[kind]}
+    texts = allowed - {"options", "with"}
+    if not isinstance(item, dict) or not set(item) <= allowed or not all(isinstance(item.get(k), str) for k in texts):
+        raise RuleError(f"{where}: examples: a {kind!r} item takes {', '.join(sorted(allowed))}")
+    if not isinstance(item.get("options", {}), dict) or not isinstance(item.get("with", []), list):
+        raise RuleError(f"{where}: examples: 'options' must be a mapping and 'with' a list of rule codes")
+    return Example(item["input"], item.get("output"), item.get("options") or {}, item.get("finding"),
+                   tuple(item.get("with", ())))
 
 
 def select_rules(rules: Iterable[Rule], select: Iterable[str] | None = None,

@@ -19,7 +19,8 @@ EXAMPLES = [(rule, i, ex) for rule in RULES for i, ex in enumerate(rule.examples
                          ids=[f"{r.code}-{_kind(e)}-{i}" for r, i, e in EXAMPLES])
 def test_rule_example(rule, index, example) -> None:  # type: ignore[no-untyped-def]
     options = Options(**example.options)
-    result = repair(example.input, select=[rule.code], options=options)
+    select = [rule.code, *example.with_rules]
+    result = repair(example.input, select=select, options=options)
     assert result.error is None
     if example.finding is not None:
         assert result.text == example.input
@@ -30,7 +31,7 @@ def test_rule_example(rule, index, example) -> None:  # type: ignore[no-untyped-
     else:
         assert result.text == example.output
         assert any(f.code == rule.code and f.fixable for f in result.findings)
-        again = repair(result.text, select=[rule.code], options=options)
+        again = repair(result.text, select=select, options=options)
         assert again.text == result.text
 
 

@@ -19,6 +19,7 @@ class Param:
     type: str
     default: Any = None
     required: bool = False
+    check: Callable[[Any], None] | None = None  # raises ValueError with the reason when a value is unusable
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,176 @@
-"""Placeholder module filled by later rules."""
+"""Training-results table repair: swapped columns after a resume, canonical order, anomalies."""
 
 from __future__ import annotations
 
-from cardfix.actions import Action
+import statistics
+from collections.abc import Mapping
+from typing import Any
 
-ACTIONS: list[Action] = []
+from cardfix.actions import Action, Param
+from cardfix.edits import NOTHING, BodyEdit, Outcome, Report, fix, report
+from cardfix.facts import Facts, Options, TrainingTable
+from cardfix.tables import (
+    Analysis,
+    analyse,
+    bounds_from,
+    column_widths,
+    is_sorted_order,
+    live_order,
+    metric_columns,
+    number,
+    readings,
+    render_align,
+    render_row,
+    table_name,
+)
+
+BOUNDS = Param("list", [], check=bounds_from)
+MARGIN = Param("float", 0.4)
+
+
+def _analysis(facts: Facts, params: Mapping[str, Any]) -> Analysis | None:
+    table = facts.table
+    if table is None:
+        return None
+    return analyse(table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]))
+
+
+def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    analysis = _analysis(facts, params)
+    table = facts.table
+    if analysis is None or table is None:
+        return NOTHING
+    line = facts.line_number(table.start)
+    if analysis.boundary is None:
+        return report(Report(f"training-results table not realigned: {analysis.reason}", line))
+    rows = analysis.live_rows(table)
+    if not rows:
+        return NOTHING
+    widths = column_widths(table)
+    position = {name: 3 + j for j, name in enumerate(analysis.header)}
+    edits = []
+    for i in rows:
+        row = table.rows[i]
+        cells = list(row.cells)
+        for j, name in enumerate(analysis.live):
+            cells[position[name]] = row.cells[3 + j]
+        edits.append(BodyEdit(row.line.start, row.line.end, render_row(cells, widths)))
+    first = table.rows[rows[0]].cells[1]
+    return fix(f"{len(rows)} training-results rows (epoch {first} on) were logged after a resume in live key "
+               f"order ({', '.join(analysis.live)}) under a checkpoint-order header; values moved under "
+               "their own columns", facts.line_number(table.rows[rows[0]].line.start), *edits)
+
+
+def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    table = facts.table
+    if table is None or (params["only_after"] and not facts.fixed & set(params["only_after"])):
+        return NOTHING
+    columns = metric_columns(table)
+    if columns is None or not is_sorted_order(columns):
+        return NOTHING
+    live = live_order(columns, facts.summary)
+    if live is None or live == columns or any(len(r.cells) != len(table.header.cells) for r in table.rows):
+        return NOTHING
+    if not params["only_after"]:  # reordering any table: only one whose rows all agree with its header
+        analysis = analyse(table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]))
+        if analysis is not None and analysis.boundary != len(table.rows):
+            return NOTHING
+    text = _render_table(table, (*table.header.cells[:3], *live), facts.card.newline)
+    return fix(f"training-results columns put in the Trainer's live order: {', '.join(live)}",
+               facts.line_number(table.start), BodyEdit(table.start, table.end, text))
+
+
+def _render_table(table: TrainingTable, order: tuple[str, ...], newline: str) -> str:
+    index = [table.header.cells.index(name) for name in order]
+    rows = [[row.cells[i] for i in index] for row in (table.header, *table.rows)]
+    widths = [max(len(row[j]) for row in rows) for j in range(len(order))]
+    lines = [render_row(rows[0], widths), render_align(widths), *(render_row(r, widths) for r in rows[1:])]
+    return newline.join(lines)
+
+
+def report_table_anomalies(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    table = facts.table
+    if table is None or not table.rows:
+        return NOTHING
+    # Steps are checked for going backwards only: steps per epoch legitimately change on a resume with
+    # another batch size or device count (seed 004), so a step "jump" says nothing the epochs do not.
+    found = [*_cell_counts(facts, table), *_progress(facts, table, "Epoch", params["jump_factor"]),
+             *_progress(facts, table, "Step", None), *_no_log(facts, table),
+             *_summary_row(facts, table, params)]
+    return report(*found)
+
+
+def _cell_counts(facts: Facts, table: TrainingTable) -> list[Report]:
+    width = len(table.header.cells)
+    odd = [r for r in table.rows if len(r.cells) != width]
+    if not odd:
+        return []
+    return [Report(f"{len(odd)} training-results rows have a different number of cells than the header "
+                   f"({width})", facts.line_number(odd[0].line.start))]
+
+
+def _progress(facts: Facts, table: TrainingTable, column: str, jump_factor: float | None) -> list[Report]:
+    index = table.column(column)
+    if index is None:
+        return []
+    points = [(number(r.cells[index]), r) for r in table.rows if index < len(r.cells)]
+    values = [(v, r) for v, r in points if v is not None]
+    steps = [b[0] - a[0] for a, b in zip(values, values[1:])]
+    if len(steps) < 2:
+        return []
+    typical = statistics.median(steps)
+    found = []
+    for (before, _), (after, row), step in zip(values, values[1:], steps):
+        if step <= 0:
+            found.append(Report(f"{column} goes backwards from {_fmt(before)} to {_fmt(after)} (restarted or "
+                                "resumed training?)", facts.line_number(row.line.start)))
+        elif jump_factor is not None and typical > 0 and step > jump_factor * typical:
+            found.append(Report(f"{column} jumps from {_fmt(before)} to {_fmt(after)} (usual step "
+                                f"{_fmt(typical)}): training was probably resumed from a checkpoint, or rows "
+                                "are missing", facts.line_number(row.line.start)))
+    return found
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _no_log(facts: Facts, table: TrainingTable) -> list[Report]:
+    index = table.column("Training Loss")
+    rows = [r for r in table.rows if index is not None and index < len(r.cells) and r.cells[index] == "No log"]
+    if not rows:
+        return []
+    return [Report(f"{len(rows)} training-results rows say 'No log': no training loss had been logged yet "
+                   "(logging_steps larger than the evaluation interval)", facts.line_number(rows[0].line.start))]
+
+
+def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) -> list[Report]:
+    columns = metric_columns(table)
+    if columns is None or not facts.summary:
+        return []
+    restored, _ = readings(table, columns, columns)
+    wanted = {table_name(i.key): number(i.value) for i in facts.summary}
+    shared = [c for c in columns if c in wanted and wanted[c] is not None]
+    if not shared:
+        return []
+    matching = [i for i, row in enumerate(restored)
+                if all(row.get(c) is not None and abs(row[c] - wanted[c]) < 5e-5 for c in shared)]  # type: ignore[operator]
+    line = facts.line_number(facts.summary[0].start)
+    if not matching:
+        return [Report("the evaluation summary matches no training-results row: expected when the best "
+                       "checkpoint was loaded at the end or the final evaluation used other data", line)]
+    if len(table.rows) - 1 not in matching:
+        epoch = table.rows[matching[-1]].cells[1] if len(table.rows[matching[-1]].cells) > 1 else "?"
+        return [Report(f"the evaluation summary matches the row of epoch {epoch}, not the final row "
+                       "(best checkpoint loaded at the end?)", line)]
+    return []
+
+
+TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN}
+ACTIONS = [
+    Action("align_swapped_columns", align_swapped_columns, stage=1, params=TABLE_PARAMS),
+    Action("canonical_column_order", canonical_column_order, stage=1,
+           params={**TABLE_PARAMS, "only_after": Param("list", ["CF301"])}),
+    Action("report_table_anomalies", report_table_anomalies, stage=5,
+           params={"jump_factor": Param("float", 1.5)}),
+]

@@ -1,0 +1,244 @@
+"""The Trainer's training-results table: reading its numbers, and finding rows written in another key order.
+
+Mechanism (reference 1.3): rows restored from a checkpoint come back with their keys sorted, rows logged
+after the resume keep the live order (`Validation Loss`, then the metrics in `compute_metrics` order), and
+the header is the first row's keys. So a table whose metric header is in sorted order may have a sorted
+prefix of rows and a live suffix. `analyse` finds the boundary from evidence, or says why it cannot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from cardfix.facts import Item, TrainingTable
+
+LEADING = ("Training Loss", "Epoch", "Step")
+VALIDATION_LOSS = "Validation Loss"
+SUMMARY_LOSS = "Loss"
+
+
+def number(cell: str) -> float | None:
+    """A cell's value, or None for `No log`, blanks and anything that is not a finite number."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def raw_key(column: str) -> str:
+    """Undo the Trainer's title-casing of an eval key (`Matthews Correlation` -> `matthews_correlation`)."""
+    return "loss" if column == VALIDATION_LOSS else column.lower().replace(" ", "_")
+
+
+def table_name(summary_key: str) -> str:
+    """The summary calls the validation loss `Loss`; the table calls it `Validation Loss`."""
+    return VALIDATION_LOSS if summary_key == SUMMARY_LOSS else summary_key
+
+
+@dataclass(frozen=True)
+class Bound:
+    pattern: regex.Pattern[str]
+    low: float
+    high: float
+
+
+def bounds_from(params: Sequence[Mapping[str, Any]]) -> tuple[Bound, ...]:
+    """Value ranges from rule data: `[{match: regex, min: x, max: y}]` (raises on a malformed entry)."""
+    key = id(params)
+    cached = _BOUNDS.get(key)
+    if cached is not None and cached[0] is params:
+        return cached[1]
+    bounds = _parse_bounds(params)
+    _BOUNDS[key] = (params, bounds)
+    return bounds
+
+
+_BOUNDS: dict[int, tuple[Sequence[Mapping[str, Any]], tuple[Bound, ...]]] = {}
+
+
+def _parse_bounds(params: Sequence[Mapping[str, Any]]) -> tuple[Bound, ...]:
+    bounds = []
+    for entry in params:
+        if not isinstance(entry, Mapping) or set(entry) != {"match", "min", "max"}:
+            raise ValueError("each bound needs exactly the keys match, min, max")
+        bounds.append(Bound(regex.compile(str(entry["match"]), regex.IGNORECASE), float(entry["min"]),
+                            float(entry["max"])))
+    return tuple(bounds)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """`boundary`: index of the first live row (len(rows) when none), or None with `reason` when undecided."""
+
+    header: tuple[str, ...]  # the metric columns as the header has them (sorted order)
+    live: tuple[str, ...]  # the same columns in live order
+    boundary: int | None
+    reason: str = ""
+
+    def live_rows(self, table: TrainingTable) -> range:
+        return range(self.boundary if self.boundary is not None else len(table.rows), len(table.rows))
+
+
+def metric_columns(table: TrainingTable) -> tuple[str, ...] | None:
+    header = table.header.cells
+    if header[:3] != LEADING or VALIDATION_LOSS not in header[3:]:
+        return None
+    return header[3:]
+
+
+def live_order(columns: tuple[str, ...], summary: Sequence[Item]) -> tuple[str, ...] | None:
+    """Live key order: from the summary (logged in process), or forced when loss has one partner."""
+    from_summary = [table_name(i.key) for i in summary]
+    ordered = tuple(c for c in from_summary if c in columns)
+    if VALIDATION_LOSS in ordered and set(ordered) == set(columns):
+        rest = tuple(c for c in ordered if c != VALIDATION_LOSS)
+        return (VALIDATION_LOSS, *rest)
+    if len(columns) == 2:
+        return (VALIDATION_LOSS, *(c for c in columns if c != VALIDATION_LOSS))
+    return None
+
+
+def is_sorted_order(columns: tuple[str, ...]) -> bool:
+    keys = [raw_key(c) for c in columns]
+    return keys == sorted(keys)
+
+
+def analyse(table: TrainingTable, summary: Sequence[Item], bounds: Sequence[Bound], margin: float) -> Analysis | None:
+    """None when the table cannot carry this defect (not a sorted header, or live order equals it)."""
+    columns = metric_columns(table)
+    if columns is None or not is_sorted_order(columns):
+        return None
+    live = live_order(columns, summary)
+    if live is None:
+        if columns[0] == VALIDATION_LOSS:
+            return None  # loss first: already the live order's head, nothing would move the loss
+        return Analysis(columns, columns, None, "the header is in checkpoint (sorted) order but the live "
+                        "order is unknown: no evaluation summary names every column")
+    if live == columns:
+        return None
+    width = len(table.header.cells)
+    if any(len(row.cells) != width for row in table.rows):
+        return Analysis(columns, live, None, "rows with a different number of cells than the header")
+    return Analysis(columns, live, *_boundary(table, columns, live, summary, bounds, margin))
+
+
+def readings(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ...]
+             ) -> tuple[list[dict[str, float | None]], list[dict[str, float | None]]]:
+    """Each row read as restored (values in header order) and as live (values in live order)."""
+    restored, logged = [], []
+    for row in table.rows:
+        values = [number(cell) for cell in row.cells[3:]]
+        restored.append(dict(zip(columns, values)))
+        logged.append(dict(zip(live, values)))
+    return restored, logged
+
+
+def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ...], summary: Sequence[Item],
+              bounds: Sequence[Bound], margin: float) -> tuple[int | None, str]:
+    restored, logged = readings(table, columns, live)
+    n = len(restored)
+    if n == 0:
+        return n, ""
+    rest_ok = [_in_bounds(row, bounds) for row in restored]
+    live_ok = [_in_bounds(row, bounds) for row in logged]
+    candidates = [b for b in range(1, n + 1) if all(rest_ok[:b]) and all(live_ok[b:])]
+    low, high = _summary_limits(restored, logged, summary)
+    candidates = [b for b in candidates if low <= b <= high]
+    if not candidates:
+        return None, "no reading of the rows fits the value ranges and the evaluation summary"
+    candidates = _distinct(candidates, restored, logged)
+    costs = {b: _roughness(restored[:b] + logged[b:], columns) for b in candidates}
+    best = min(candidates, key=lambda b: (costs[b], -b))
+    if best == n:
+        return n, ""
+    runner_up = min((costs[b] for b in candidates if b != best), default=math.inf)
+    if runner_up - costs[best] <= margin * costs[best] + 1e-9:
+        return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
+                      "decisive (another reading of the rows is almost as smooth)")
+    return best, ""
+
+
+def _distinct(candidates: list[int], restored: list[dict[str, float | None]],
+              logged: list[dict[str, float | None]]) -> list[int]:
+    """Boundaries that give the same values (rows equal under both readings) are one; keep the latest."""
+    seen: dict[tuple[tuple[tuple[str, float | None], ...], ...], int] = {}
+    for b in sorted(candidates, reverse=True):
+        rows = restored[:b] + logged[b:]
+        seen.setdefault(tuple(tuple(sorted(row.items())) for row in rows), b)
+    return sorted(seen.values())
+
+
+def _in_bounds(row: Mapping[str, float | None], bounds: Sequence[Bound]) -> bool:
+    for name, value in row.items():
+        if value is None:
+            continue
+        if raw_key(name).endswith("loss") and value < 0:
+            return False
+        for bound in bounds:
+            if bound.pattern.fullmatch(name) and not bound.low <= value <= bound.high:
+                return False
+    return True
+
+
+def _summary_limits(restored: Sequence[Mapping[str, float | None]], logged: Sequence[Mapping[str, float | None]],
+                    summary: Sequence[Item]) -> tuple[int, int]:
+    """A row that only the live reading matches to the summary is live (b <= i); only restored: b > i."""
+    wanted = {table_name(i.key): number(i.value) for i in summary}
+    low, high = 1, len(restored)
+    for i, (rest, live) in enumerate(zip(restored, logged)):
+        live_match, rest_match = _matches(live, wanted), _matches(rest, wanted)
+        if live_match and not rest_match:
+            high = min(high, i)
+        elif rest_match and not live_match:
+            low = max(low, i + 1)
+    return low, high
+
+
+def _matches(row: Mapping[str, float | None], wanted: Mapping[str, float | None]) -> bool:
+    shared = [k for k in row if k in wanted]
+    return len(shared) == len(row) and all(
+        row[k] is not None and wanted[k] is not None and abs(row[k] - wanted[k]) < 5e-5  # type: ignore[operator]
+        for k in shared)
+
+
+def _series(rows: Sequence[Mapping[str, float | None]], column: str) -> list[float]:
+    return [v for row in rows if (v := row.get(column)) is not None]
+
+
+def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str]) -> float:
+    """Total variation plus total curvature of every metric column.
+
+    A value under the wrong column makes two jumps (variation) and a kink (curvature); learning curves
+    are smooth. Calibrated on the swap generator over real tables (tests/test_table_swaps.py): plain
+    variation ties on monotone columns, curvature alone misreads noisy ones; the sum did best.
+    """
+    total = 0.0
+    for column in columns:
+        s = _series(rows, column)
+        total += sum(abs(b - a) for a, b in zip(s, s[1:]))
+        total += sum(abs(a - 2 * b + c) for a, b, c in zip(s, s[1:], s[2:]))
+    return total
+
+
+def render_row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """A row as `make_markdown_table` writes it: `| {v}` padded to the column width, then `|`."""
+    return "".join(f"| {v}" + " " * (max(w, len(v)) - len(v) + 1) for v, w in zip(cells, widths)) + "|"
+
+
+def render_align(widths: Sequence[int]) -> str:
+    return "".join("|:" + "-" * w + ":" for w in widths) + "|"
+
+
+def column_widths(table: TrainingTable) -> list[int]:
+    """Widths as drawn by the alignment row (`|:---:|` has width 3), falling back to the header cell."""
+    widths = []
+    for i, header in enumerate(table.header.cells):
+        align = table.align.cells[i] if i < len(table.align.cells) else ""
+        widths.append(max(len(align) - 2, len(header)) if align.startswith(":") else len(header))
+    return widths

@@ -1,0 +1,105 @@
+"""Reproduce the resume-from-checkpoint table defect (reference 1.3) on real, correct Trainer tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cardfix.card import parse_text
+from cardfix.facts import Facts
+from cardfix.frontmatter import parse_front_matter
+from cardfix.tables import (
+    LEADING,
+    VALIDATION_LOSS,
+    is_sorted_order,
+    live_order,
+    metric_columns,
+    number,
+    raw_key,
+    render_align,
+    render_row,
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    resume: int  # first live row
+    card: str  # the card with the generated table
+    expected: tuple[tuple[str, ...], ...]  # header + rows, aligned, in the header's (sorted) order
+    original: tuple[tuple[str, ...], ...]  # header + rows as the real card had them (live order)
+    detectable: bool  # the live order can be known and some live row really differs
+
+
+def facts_of(text: str) -> Facts:
+    card = parse_text(text)
+    return Facts(card, parse_front_matter(card.front_matter))
+
+
+def source_tables(paths: list[Path], bounded: tuple[str, ...]) -> Iterator[tuple[Path, str, Facts]]:
+    """Correct tables in live order with a bounded metric and numeric metric cells."""
+    for path in paths:
+        text = path.read_bytes().decode("utf-8")
+        try:
+            facts = facts_of(text)
+        except ValueError:
+            continue
+        table = facts.table
+        columns = metric_columns(table) if table else None
+        if table is None or columns is None or columns[0] != VALIDATION_LOSS or len(table.rows) < 2:
+            continue
+        if not any(c.lower() in bounded for c in columns):
+            continue
+        if any(len(r.cells) != len(table.header.cells) or any(number(c) is None for c in r.cells[3:])
+               for r in table.rows):
+            continue
+        yield path, text, facts
+
+
+def generate(path: Path, text: str, facts: Facts, resume: int) -> Case | None:
+    table = facts.table
+    assert table is not None
+    live = table.header.cells[3:]
+    ordered = tuple(sorted(live, key=raw_key))
+    if ordered == live:
+        return None
+    header = (*LEADING, *ordered)
+    position = [live.index(c) for c in ordered]
+    rows = [list(r.cells) for r in table.rows]
+    restored = [(*r[:3], *(r[3 + p] for p in position)) for r in rows]
+    widths = [max(len(str(v)) for v in (h, *(row[i] for row in restored))) for i, h in enumerate(header)]
+    lines = [render_row(header, widths), render_align(widths)]
+    lines += [render_row(restored[i] if i < resume else rows[i], widths) for i in range(len(rows))]
+    nl = facts.card.newline
+    body = facts.card.body
+    new_body = body[: table.start] + nl.join(lines) + body[table.end :]
+    card = facts.card.with_body(new_body).render()
+    known = live_order(ordered, facts.summary) == live
+    differs = any(tuple(rows[i]) != restored[i] for i in range(resume, len(rows)))
+    return Case(path, resume, card, (header, *restored),
+                (table.header.cells, *(r.cells for r in table.rows)), known and differs)
+
+
+def resume_points(n: int) -> list[int]:
+    return list(range(1, n)) if n <= 8 else sorted({1, 2, n // 2, n - 2, n - 1})
+
+
+def cases(paths: list[Path], bounded: tuple[str, ...]) -> Iterator[Case]:
+    for path, text, facts in source_tables(paths, bounded):
+        assert facts.table is not None
+        for resume in resume_points(len(facts.table.rows)):
+            case = generate(path, text, facts, resume)
+            if case is not None:
+                yield case
+
+
+def table_cells(text: str) -> tuple[tuple[str, ...], ...] | None:
+    table = facts_of(text).table
+    if table is None:
+        return None
+    return (table.header.cells, *(r.cells for r in table.rows))
+
+
+def is_sorted(header: tuple[str, ...]) -> bool:
+    return is_sorted_order(header[3:])
