@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ import regex
 import yaml
 
 from cardfix.actions import Action, Param, registry
+from cardfix.resources import rules_dir
 
 CODE_RE = regex.compile(r"^CF\d{3}$")
 NAME_RE = regex.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -52,14 +52,6 @@ class Rule:
     examples: tuple[Example, ...]
     source: str
     description: str = ""
-
-
-def rules_dir() -> Path:
-    """The rule files: inside the installed wheel, or beside the package in a source checkout."""
-    packaged = importlib.resources.files("cardfix") / "rules"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "rules"
 
 
 @functools.lru_cache(maxsize=4)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cardfix import Options, repair
-from cardfix.rules import load_rules, rules_dir
+from cardfix.resources import rules_dir
+from cardfix.rules import load_rules
 
 RULES = load_rules()
 def _kind(example) -> str:  # type: ignore[no-untyped-def]
