@@ -1,7 +1,242 @@
-"""Placeholder module filled by later rules."""
+"""Placeholder sections filled from the card's own facts, through templates that live in the rule files."""
 
 from __future__ import annotations
 
-from cardfix.actions import Action
+import string
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-ACTIONS: list[Action] = []
+import regex
+
+from cardfix.actions import Action, Param
+from cardfix.edits import NOTHING, BodyEdit, Outcome, Report, fix
+from cardfix.facts import Facts, Options, Section, is_repo_id
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _model_index_task(facts: Facts) -> str | None:
+    entries = facts.metadata.get("model-index")
+    for entry in entries if isinstance(entries, list) else []:
+        for result in (entry.get("results") or []) if isinstance(entry, dict) else []:
+            task = result.get("task") if isinstance(result, dict) else None
+            if isinstance(task, dict) and isinstance(task.get("name") or task.get("type"), str):
+                return str(task.get("name") or task.get("type"))
+    pipeline = facts.metadata.get("pipeline_tag")
+    return pipeline.replace("-", " ") if isinstance(pipeline, str) else None
+
+
+def _dataset_names(facts: Facts, options: Options) -> list[str]:
+    if options.dataset:
+        return [options.dataset.split(":")[0]]
+    listed = facts.metadata.get("datasets")
+    names = [listed] if isinstance(listed, str) else [str(d) for d in listed] if isinstance(listed, list) else []
+    if not names and facts.dataset_sentence and facts.dataset_sentence.kind == "named":
+        names = list(facts.dataset_sentence.names)
+    return [n for n in names if n and n not in ("None", "none")]
+
+
+def _base_model(facts: Facts) -> str | None:
+    value = facts.metadata.get("base_model")
+    if isinstance(value, str) and is_repo_id(value):
+        return value
+    link = facts.base_model_link
+    return link.repo_id if link is not None and link.valid else None
+
+
+def _hyper(key: str) -> Callable[[Facts, Options], str | None]:
+    return lambda facts, options: facts.hyperparameter(key)
+
+
+def _optimizer(facts: Facts, options: Options) -> str | None:
+    value = facts.hyperparameter("optimizer")
+    if not value:
+        return None
+    first = value.split()[0]
+    return value.split()[1] if first == "Use" and len(value.split()) > 1 else first
+
+
+NOT_RESULTS = regex.compile(r"(?i)epoch|step|.*runtime|.*per[ _]second|model preparation time")
+
+
+def _eval_results(facts: Facts, options: Options) -> str | None:
+    items = [f"{i.key} {i.value}" for i in facts.summary if i.value and not NOT_RESULTS.fullmatch(i.key)]
+    return _join(items) if items else None
+
+
+def _frameworks(facts: Facts, options: Options) -> str | None:
+    items = [f"{name} {version}" for name, version in facts.framework_versions]
+    return _join(items) if items else None
+
+
+def _dataset_phrase(facts: Facts, options: Options) -> str | None:
+    names = _dataset_names(facts, options)
+    if not names:
+        return None
+    quoted = [f"`{n}`" for n in names]
+    return f"the {_join(quoted)} dataset{'s' if len(names) > 1 else ''}"
+
+
+def _epochs(facts: Facts, options: Options) -> str | None:
+    value = facts.hyperparameter("num_epochs")
+    if value is None:
+        return None
+    return f"{value} epoch" if value in ("1", "1.0") else f"{value} epochs"
+
+
+def _from_scratch(facts: Facts, options: Options) -> str | None:
+    return "trained from scratch" if facts.trained_from_scratch and facts.base_model_link is None else None
+
+
+def _unknown_dataset(facts: Facts, options: Options) -> str | None:
+    """The card's own words when it says it does not know its data ("an unknown dataset")."""
+    sentence = facts.dataset_sentence
+    if options.dataset or sentence is None or sentence.kind != "unknown" or _dataset_names(facts, options):
+        return None
+    return facts.card.body[sentence.start : sentence.end]
+
+
+def _task_phrase(facts: Facts, options: Options) -> str | None:
+    task = _model_index_task(facts)
+    return task.lower() if task else None
+
+
+UNKNOWNS = {"unknown_dataset"}  # slots that say what the card does *not* know: no fact for --placeholders
+SLOTS: dict[str, Callable[[Facts, Options], str | None]] = {
+    "model_name": lambda facts, options: options.model_name or facts.title,
+    "base_model": lambda facts, options: _base_model(facts),
+    "task": _task_phrase,
+    "datasets": _dataset_phrase,
+    "unknown_dataset": _unknown_dataset,
+    "num_epochs": _hyper("num_epochs"),
+    "epochs": _epochs,
+    "trained_from_scratch": _from_scratch,
+    "training_steps": _hyper("training_steps"),
+    "learning_rate": _hyper("learning_rate"),
+    "train_batch_size": _hyper("train_batch_size"),
+    "eval_batch_size": _hyper("eval_batch_size"),
+    "seed": _hyper("seed"),
+    "lr_scheduler_type": _hyper("lr_scheduler_type"),
+    "optimizer": _optimizer,
+    "eval_results": _eval_results,
+    "frameworks": _frameworks,
+}
+
+
+def template_slots(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def check_templates(value: Any) -> None:
+    """Every sentence a string or a list of alternative strings, naming only known slots."""
+    for item in value:
+        for sentence in item if isinstance(item, list) else [item]:
+            if not isinstance(sentence, str):
+                raise ValueError("sentences are strings or lists of alternative strings")
+            unknown = template_slots(sentence) - set(SLOTS)
+            if unknown:
+                raise ValueError(f"unknown slot {sorted(unknown)[0]!r} (known: {', '.join(sorted(SLOTS))})")
+
+
+def render(sentences: Sequence[str | list[str]], facts: Facts, options: Options) -> tuple[str, set[str]]:
+    """The section text: each sentence whose slots all have facts (first fitting alternative)."""
+    values: dict[str, str | None] = {}
+
+    def value(slot: str) -> str | None:
+        if slot not in values:
+            values[slot] = SLOTS[slot](facts, options)
+        return values[slot]
+
+    written, used = [], set()
+    for item in sentences:
+        for sentence in item if isinstance(item, list) else [item]:
+            slots = template_slots(sentence)
+            if all(value(s) for s in slots):
+                written.append(sentence.format(**{s: value(s) for s in slots}))
+                used |= slots
+                break
+    return " ".join(written), used
+
+
+def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    section = next((s for title in params["titles"] if (s := facts.section(title)) and s.placeholder), None)
+    if section is None:
+        return NOTHING
+    text, used = render(params["sentences"], facts, options)
+    line = facts.line_number(section.heading.start)
+    known = used - UNKNOWNS
+    if not known and not facts.is_trainer_card:
+        return NOTHING  # a hub-template card: fill only where the card has the facts
+    mode = options.placeholders or params["placeholders"]
+    if not known and mode == "remove":
+        return fix(f"section {section.title!r} is only a placeholder and the card has no facts for it; "
+                   "removed (--placeholders remove)", line, BodyEdit(section.heading.start, section.content_end, ""))
+    text = text or params["empty"]
+    start, end = _placeholder_span(facts, section)
+    return fix(f"section {section.title!r} only said {facts.card.body[start:end]!r}; filled from "
+               f"{'the card: ' + ', '.join(sorted(used)) if used else 'nothing known (says so)'}", line,
+               BodyEdit(start, end, text))
+
+
+def _placeholder_span(facts: Facts, section: Section) -> tuple[int, int]:
+    """The placeholder text itself, so the blank lines around it stay as they were."""
+    body = facts.card.body
+    content = body[section.content_start : section.content_end]
+    stripped = content.strip()
+    start = section.content_start + content.index(stripped)
+    return start, start + len(stripped)
+
+
+def name_unknown_dataset(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    sentence = facts.dataset_sentence
+    if sentence is None or sentence.kind != "unknown" or not options.dataset:
+        return NOTHING
+    name = options.dataset.split(":")[0]
+    return fix(f"the card says {facts.card.body[sentence.start:sentence.end]!r}; named from --dataset: {name}",
+               facts.line_number(sentence.start), BodyEdit(sentence.start, sentence.end, f"the {name} dataset"))
+
+
+def remove_autogenerated_comment(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    span = facts.autogenerated_comment
+    if span is None:
+        return NOTHING
+    pending = [t for t in params["sections"] if (s := facts.section(t)) is not None and s.placeholder]
+    if pending:
+        return NOTHING
+    start, end = span
+    body = facts.card.body
+    while end < len(body) and body[end] in "\r\n":  # the blank line that followed the comment
+        end += 1
+    return fix("the 'proofread and complete it' comment is stale: the sections it asks for are written",
+               facts.line_number(start), BodyEdit(start, end, ""))
+
+
+def _check_sections(value: Any) -> None:
+    if not all(isinstance(v, str) for v in value):
+        raise ValueError("a list of section titles")
+
+
+def _check_plain(value: Any) -> None:
+    if template_slots(value):
+        raise ValueError("the text for a section with no facts takes no slots")
+
+
+def _check_mode(value: Any) -> None:
+    if value not in ("fill", "remove"):
+        raise ValueError("must be fill or remove")
+
+
+ACTIONS = [
+    Action("fill_section", fill_section, stage=4, params={
+        "titles": Param("list", required=True, check=_check_sections),
+        "sentences": Param("list", required=True, check=check_templates),
+        "empty": Param("str", required=True, check=_check_plain),
+        "placeholders": Param("str", "fill", check=_check_mode),
+    }),
+    Action("name_unknown_dataset", name_unknown_dataset, stage=2),
+    Action("remove_autogenerated_comment", remove_autogenerated_comment, stage=5, params={
+        "sections": Param("list", ["Model description", "Intended uses & limitations",
+                                   "Training and evaluation data"], check=_check_sections)}),
+]
