@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
 import yaml
 from ruamel.yaml import YAML
 
@@ -136,11 +138,97 @@ def detect_style(root: yaml.Node | None) -> Style:
     return Style(seq_offset if seq_offset in (0, 2) else 0, map_indent or 2)
 
 
+class Written(float):
+    """A number that keeps the text it was read from, so `0.8720` is written back as `0.8720`."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Written:
+        value = super().__new__(cls, text)
+        value.text = text
+        return value
+
+
 _DUMPERS: dict[Style, YAML] = {}
+PLAIN_RE = regex.compile(r"[A-Za-z_][\w.\-/ ()]*[\w.)]|[A-Za-z_]")
+PLAIN_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf"}
+DECIMAL_RE = regex.compile(r"-?\d+\.\d+")
 
 
 def render_key(key: str, value: Any, style: Style) -> str:
-    """`key: value` as block YAML (LF, trailing newline) in the file's style, rendered by ruamel."""
+    """`key: value` as block YAML (LF, trailing newline) in the file's style.
+
+    The shapes rules write (scalars, lists, mappings) are emitted directly; anything else goes through
+    ruamel. Either way the engine re-parses the result and rejects an edit that does not read back.
+    """
+    lines = _emit_pair(key, value, 0, style)
+    return "\n".join(lines) + "\n" if lines is not None else _render_with_ruamel(key, value, style)
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, Written):
+        return value.text if DECIMAL_RE.fullmatch(value.text) else _scalar(float(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return text if DECIMAL_RE.fullmatch(text) else None
+    if isinstance(value, str):
+        if PLAIN_RE.fullmatch(value) and value.lower() not in PLAIN_WORDS:
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    return None
+
+
+def _emit_pair(key: Any, value: Any, indent: int, style: Style) -> list[str] | None:
+    key_text = _scalar(key)
+    if key_text is None:
+        return None
+    pad = " " * indent
+    if isinstance(value, dict) and value:
+        inner = _emit_mapping(value, indent + style.map_indent, style)
+        return None if inner is None else [f"{pad}{key_text}:", *inner]
+    if isinstance(value, list) and value:
+        inner = _emit_sequence(value, indent + style.seq_offset, style)
+        return None if inner is None else [f"{pad}{key_text}:", *inner]
+    text = "{}" if value == {} else "[]" if value == [] else _scalar(value)
+    return None if text is None else [f"{pad}{key_text}: {text}"]
+
+
+def _emit_mapping(value: dict[Any, Any], indent: int, style: Style) -> list[str] | None:
+    lines: list[str] = []
+    for key, item in value.items():
+        pair = _emit_pair(key, item, indent, style)
+        if pair is None:
+            return None
+        lines += pair
+    return lines
+
+
+def _emit_sequence(value: list[Any], indent: int, style: Style) -> list[str] | None:
+    lines: list[str] = []
+    pad = " " * indent
+    for item in value:
+        if isinstance(item, dict) and item:
+            inner = _emit_mapping(item, indent + 2, style)
+            if inner is None:
+                return None
+            lines += [pad + "- " + inner[0][indent + 2 :], *inner[1:]]
+        elif isinstance(item, (dict, list)) and item:
+            return None  # nested sequences: leave to ruamel
+        else:
+            text = "{}" if item == {} else "[]" if item == [] else _scalar(item)
+            if text is None:
+                return None
+            lines.append(f"{pad}- {text}")
+    return lines
+
+
+def _render_with_ruamel(key: str, value: Any, style: Style) -> str:
     dumper = _DUMPERS.get(style)
     if dumper is None:
         dumper = YAML(typ="rt")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import regex
-from ruamel.yaml import YAML
 
 from cardfix.actions import Action, Param
 from cardfix.edits import NOTHING, Outcome, Report, fix, report
 from cardfix.facts import Facts, Options, is_repo_id
-from cardfix.frontmatter import SetKey, SetNode
+from cardfix.frontmatter import SetKey, SetNode, Written
 from cardfix.resources import schema_path
 from cardfix.schema import dotted, load_schema, validate
 from cardfix.tables import metric_columns, number
@@ -42,13 +40,8 @@ def _to_number(text: str) -> float | int | None:
     return _as_written(text)
 
 
-@functools.lru_cache(maxsize=4096)
 def _as_written(text: str) -> float | int:
-    value = _NUMBER_LOADER.load(text)  # ruamel keeps the literal's width and precision for the dump
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else float(text)
-
-
-_NUMBER_LOADER = YAML(typ="rt")
+    return int(text) if regex.fullmatch(r"-?\d+", text) else Written(text)
 
 
 def metrics_from_summary(facts: Facts, params: Mapping[str, Any]) -> list[Metric]:
