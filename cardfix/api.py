@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,3 +84,41 @@ def read_and_repair(path: Path, rules: tuple[Rule, ...], options: Options,
 def describe_os_error(exc: OSError) -> str:
     reason = exc.strerror or exc.__class__.__name__
     return reason[0].lower() + reason[1:] if reason else "cannot read"
+
+
+def repair_file(path: str | Path, *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+                options: Options | None = None, in_place: bool = False,
+                max_bytes: int | None = DEFAULT_MAX_BYTES) -> Result:
+    """Repair one file; with `in_place`, rewrite it atomically when it changed. Never raises for bad input."""
+    from cardfix.files import write_atomic
+
+    result = read_and_repair(Path(path), choose_rules(select, ignore), options or Options(), max_bytes)
+    if in_place and result.ok and result.changed:
+        try:
+            write_atomic(str(path), result.text.encode("utf-8"))
+        except OSError as exc:
+            return Result(result.original, False, result.findings, f"cannot write: {describe_os_error(exc)}",
+                          result.original, result.path)
+    return result
+
+
+def repair_many(paths: Iterable[str | Path], *, jobs: int = 1, select: Iterable[str] | None = None,
+                ignore: Iterable[str] | None = None, options: Options | None = None, in_place: bool = False,
+                max_bytes: int | None = DEFAULT_MAX_BYTES) -> Iterator[Result]:
+    """Repair many cards (files, or directories: every README.md below), in order, in `jobs` processes.
+
+    Results stream: memory does not grow with the number of cards.
+    """
+    from cardfix.bulk import Job, process
+    from cardfix.files import discover, write_atomic
+
+    targets = discover([str(p) for p in paths])
+    job = Job(choose_rules(select, ignore), options or Options(), max_bytes, keep_text=True)
+    for result in process(targets, job, jobs=jobs):
+        if in_place and result.ok and result.changed and result.path:
+            try:
+                write_atomic(result.path, result.text.encode("utf-8"))
+            except OSError as exc:
+                result = Result(result.original, False, result.findings,
+                                f"cannot write: {describe_os_error(exc)}", result.original, result.path)
+        yield result

@@ -8,15 +8,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from enum import Enum
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import IO, Annotated, Any, Optional
 
 import typer
 
 from cardfix import __version__
 from cardfix.api import DEFAULT_MAX_BYTES, Result
 from cardfix.bulk import Job, process
+from cardfix.config import ConfigError, discover_config
 from cardfix.diffs import unified_diff
 from cardfix.facts import Options
 from cardfix.files import STDIN, discover, write_atomic
@@ -52,7 +53,11 @@ Dataset = Annotated[Optional[str], typer.Option(help="Dataset as type[:config[:s
 ModelName = Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")]
 ResultsFromOpt = Annotated[Optional[ResultsFrom], typer.Option(help="Metrics source for model-index.")]
 PlaceholdersOpt = Annotated[Optional[Placeholders], typer.Option(help="Fill empty sections, or remove them.")]
-MaxSize = Annotated[int, typer.Option(help="Refuse files larger than this many bytes.")]
+MaxSize = Annotated[Optional[int], typer.Option(help="Refuse files larger than this many bytes (default 10 MB).")]
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count).")]
+Report = Annotated[Optional[str], typer.Option(help="Write one JSON object per card to this .jsonl file.")]
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", help="Use this .cardfix.toml / pyproject.toml.")]
+ExitZero = Annotated[bool, typer.Option("--exit-zero-even-if-changed", help="Exit 0 when cards changed.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")]
 
 
@@ -69,31 +74,58 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 class Run:
-    """One invocation's settings and counters; prints the summary and computes the exit code."""
+    """One invocation: settings (flags over configuration), counters, progress, report, exit code."""
 
-    def __init__(self, paths: list[str], select: list[str] | None, ignore: list[str] | None, options: Options,
-                 max_size: int, keep_text: bool, quiet: bool) -> None:
+    def __init__(self, paths: list[str], flags: dict[str, Any], keep_text: bool) -> None:
         try:
-            rules = select_rules(load_rules(), _split(select), _split(ignore))
-        except RuleError as exc:
+            config = discover_config(paths, flags["config"])
+            select = _split(flags["select"]) or config.get("select")
+            ignore = (_split(flags["ignore"]) or []) + list(config.get("ignore", []))
+            rules = config.apply_rule_params(select_rules(load_rules(), select, ignore))
+        except (RuleError, ConfigError) as exc:
             _fail(str(exc))
-        self.targets = discover(paths)
+        options = Options(
+            task=flags["task"], dataset=flags["dataset"], model_name=flags["model_name"],
+            results_from=_value(flags["results_from"]) or config.get("results-from"),
+            placeholders=_value(flags["placeholders"]) or config.get("placeholders"))
+        self.targets = discover(paths, exclude=config.get("exclude", []))
+        max_size = flags["max_size"] or config.get("max-size") or DEFAULT_MAX_BYTES
         self.job = Job(rules, options, max_size, keep_text)
-        self.quiet = quiet
+        self.jobs = flags["jobs"] or config.get("jobs") or os.cpu_count() or 1
+        self.quiet = flags["quiet"]
+        self.exit_zero = flags["exit_zero_even_if_changed"]
+        self.report_path = flags["report"]
         self.counts: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.started = time.perf_counter()
 
     def results(self) -> Iterator[Result]:
-        for result in process(self.targets, self.job, jobs=1):
-            self.counts["cards"] += 1
-            if result.error is not None:
-                self.counts["errors"] += 1
-                _err(f"{result.path}: {result.error}")
-                continue
+        with ExitStack() as stack:
+            report = stack.enter_context(open(self.report_path, "w", encoding="utf-8")) if self.report_path else None
+            advance = _progress(stack, len(self.targets)) if not self.quiet else None
+            for result in process(self.targets, self.job, jobs=self.jobs):
+                self._count(result, report)
+                if advance:
+                    advance()
+                if result.error is None:
+                    yield result
+
+    def _count(self, result: Result, report: IO[str] | None) -> None:
+        self.counts["cards"] += 1
+        if result.error is not None:
+            self.counts["errors"] += 1
+            _err(f"{result.path}: {result.error}")
+        else:
             self.counts["changed" if result.changed else "unchanged"] += 1
             self.codes.update(f.code for f in result.findings)
-            yield result
+        if report is not None:
+            row = {"path": result.path, "changed": result.changed, "error": result.error,
+                   "findings": [f.as_dict() for f in result.findings]}
+            report.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def error(self, message: str) -> None:
+        self.counts["errors"] += 1
+        _err(message)
 
     def finish(self, dirty: bool) -> int:
         if not self.quiet:
@@ -104,14 +136,23 @@ class Run:
                  f"{c['errors']} errors; findings: {codes}; {c['cards'] / seconds:.0f} cards/s")
         if self.counts["errors"]:
             return EXIT_ERROR
-        return EXIT_CHANGED if dirty else EXIT_CLEAN
+        return EXIT_CHANGED if dirty and not self.exit_zero else EXIT_CLEAN
 
 
-def _options(task: str | None, dataset: str | None, model_name: str | None, results_from: ResultsFrom | None,
-             placeholders: Placeholders | None) -> Options:
-    return Options(task=task, dataset=dataset, model_name=model_name,
-                   results_from=results_from.value if results_from else None,
-                   placeholders=placeholders.value if placeholders else None)
+def _progress(stack: ExitStack, total: int) -> Any:
+    """A progress bar on stderr when it is a terminal (rich, which typer brings); nothing otherwise."""
+    if total < 50 or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    progress = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
+    task = progress.add_task("cards", total=total)
+    return lambda: progress.advance(task)
+
+
+def _value(option: Enum | None) -> str | None:
+    return str(option.value) if option is not None else None
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -139,10 +180,10 @@ def _out(text: str) -> None:
 @app.command()
 def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
          model_name: ModelName = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
-         max_size: MaxSize = DEFAULT_MAX_BYTES, quiet: Quiet = False) -> None:
+         max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
+         exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """Print unified diffs of what apply would change (exit 1 if any)."""
-    run = Run(paths, select, ignore, _options(task, dataset, model_name, results_from, placeholders),
-              max_size, True, quiet)
+    run = Run(paths, locals(), keep_text=True)
     dirty = False
     for result in run.results():
         if result.changed:
@@ -155,10 +196,10 @@ def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task 
 def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False,
           select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
           model_name: ModelName = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
-          max_size: MaxSize = DEFAULT_MAX_BYTES, quiet: Quiet = False) -> None:
+          max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
+          exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
-    run = Run(paths, select, ignore, _options(task, dataset, model_name, results_from, placeholders),
-              max_size, True, quiet)
+    run = Run(paths, {k: v for k, v in locals().items() if k != "in_place"}, keep_text=True)
     dirty = False
     several = len(run.targets) > 1
     for result in run.results():
@@ -171,8 +212,7 @@ def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i
             try:
                 write_atomic(str(result.path), result.text.encode("utf-8"))
             except OSError as exc:
-                run.counts["errors"] += 1
-                _err(f"{result.path}: cannot write: {exc.strerror or exc}")
+                run.error(f"{result.path}: cannot write: {exc.strerror or exc}")
                 continue
             _err(f"fixed {result.path}")
     raise typer.Exit(run.finish(dirty))
@@ -182,10 +222,10 @@ def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i
 def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
           select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
           model_name: ModelName = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
-          max_size: MaxSize = DEFAULT_MAX_BYTES, quiet: Quiet = False) -> None:
+          max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
+          exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """List findings (exit 1 if any)."""
-    run = Run(paths, select, ignore, _options(task, dataset, model_name, results_from, placeholders),
-              max_size, False, quiet)
+    run = Run(paths, {k: v for k, v in locals().items() if k != "format"}, keep_text=False)
     collected: list[dict[str, object]] = []
     for result in run.results():
         for finding in result.findings:
@@ -210,8 +250,9 @@ def _finding_line(row: dict[str, object], format: Format) -> str:
 
 
 @app.command("rules")
-def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text) -> None:
-    """List the rules: code, name, summary."""
+def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+                  templates: Annotated[bool, typer.Option("--templates", help="Show section templates.")] = False) -> None:
+    """List the rules: code, name, summary (and, with --templates, the section templates)."""
     try:
         rules = sorted(load_rules(), key=lambda r: r.code)
     except RuleError as exc:
@@ -224,6 +265,11 @@ def rules_command(format: Annotated[Format, typer.Option("--format", help="text 
     for r in rules:
         flags = "" if r.enabled else "  (off unless selected)"
         _out(f"{r.code}  {r.name:<28} {r.summary}{flags}\n")
+        if templates and "sentences" in r.params:
+            for item in r.params["sentences"]:
+                for i, sentence in enumerate(item if isinstance(item, list) else [item]):
+                    _out(f"        {'or' if i else '- '} {sentence}\n")
+            _out(f"        (no facts) {r.params['empty']}\n")
 
 
 def _jsonable(value: object) -> object:

@@ -9,6 +9,7 @@ from cardfix.card import Card
 from cardfix.edits import BodyEdit, Edit, Finding, Outcome
 from cardfix.facts import Facts, Options
 from cardfix.frontmatter import (
+    FrontMatterEdit,
     FrontMatterError,
     ParsedFrontMatter,
     apply_to_data,
@@ -33,8 +34,23 @@ class EngineResult:
     passes: int
 
 
-def run(card: Card, rules: Sequence[Rule], options: Options) -> EngineResult:
-    """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse."""
+class _Unverified(Exception):
+    """A lazily checked splice went wrong: run again checking every edit as it is made."""
+
+
+def run(card: Card, rules: Sequence[Rule], options: Options, *, strict: bool = False) -> EngineResult:
+    """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse.
+
+    Front-matter splices are checked by one parse of the final text (and, should that disagree with the
+    data the edits promised, by a strict re-run that parses after every edit to find the culprit).
+    """
+    try:
+        return _run(card, rules, options, strict)
+    except _Unverified:
+        return _run(card, rules, options, True)
+
+
+def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool) -> EngineResult:
     state = _State(card, parse_front_matter(card.front_matter))
     original = state
     findings: dict[tuple[str, str], Finding] = {}
@@ -43,13 +59,14 @@ def run(card: Card, rules: Sequence[Rule], options: Options) -> EngineResult:
         changed = False
         for rule in rules:
             outcome = rule.action.fn(state.facts, rule.params, options)
-            state, applied, problem = _apply(state, outcome.edits)
+            state, applied, problem = _apply(state, outcome.edits, strict)
             if applied:
                 state.fixed.add(rule.code)
             changed |= applied
             for item in _findings(rule, outcome, problem):
                 findings.setdefault((item.code, item.message), item)
         if not changed:
+            _verify(state)
             return EngineResult(state.card, tuple(findings.values()), passes)
         text = state.card.render()
         if text in seen:
@@ -82,7 +99,19 @@ def _findings(rule: Rule, outcome: Outcome, problem: str | None) -> list[Finding
     return found
 
 
-def _apply(state: _State, edits: Sequence[Edit]) -> tuple[_State, bool, str | None]:
+def _verify(state: _State) -> None:
+    front_matter = state.front_matter
+    if front_matter.verified:
+        return
+    try:
+        parsed = parse_front_matter(state.card.front_matter)
+    except FrontMatterError:
+        raise _Unverified from None
+    if not same_data(parsed.data, front_matter.data):
+        raise _Unverified
+
+
+def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, bool, str | None]:
     """Apply one rule's edits; on conflict leave the state as it was and say why."""
     if not edits:
         return state, False, None
@@ -90,12 +119,10 @@ def _apply(state: _State, edits: Sequence[Edit]) -> tuple[_State, bool, str | No
         body = apply_body_edits(state.card.body, [e for e in edits if isinstance(e, BodyEdit)])
         text, front_matter = state.card.front_matter, state.front_matter
         for edit in (e for e in edits if not isinstance(e, BodyEdit)):
-            text = splice(text, front_matter.root, edit, state.card.newline)
-            expected = apply_to_data(front_matter.data, edit)
-            front_matter = parse_front_matter(text)
-            if not same_data(front_matter.data, expected):
-                raise EditConflict(f"the front-matter edit of {_edit_key(edit)!r} did not read back as written")
+            text, front_matter = _splice(text, front_matter, edit, state.card.newline, strict)
     except (EditConflict, FrontMatterError, KeyError) as exc:
+        if not strict:
+            raise _Unverified from None
         return state, False, str(exc)
     card = state.card.with_body(body)
     if text != state.card.front_matter:
@@ -103,6 +130,18 @@ def _apply(state: _State, edits: Sequence[Edit]) -> tuple[_State, bool, str | No
     if card == state.card:
         return state, False, None
     return _State(card, front_matter, state.fixed), True, None
+
+
+def _splice(text: str, front_matter: ParsedFrontMatter, edit: FrontMatterEdit, newline: str,
+            strict: bool) -> tuple[str, ParsedFrontMatter]:
+    text = splice(text, front_matter.root, edit, newline)
+    expected = apply_to_data(front_matter.data, edit)
+    if not strict:
+        return text, ParsedFrontMatter(expected, text=text, verified=False)
+    parsed = parse_front_matter(text)
+    if not same_data(parsed.data, expected):
+        raise EditConflict(f"the front-matter edit of {_edit_key(edit)!r} did not read back as written")
+    return text, parsed
 
 
 def _edit_key(edit: Edit) -> str:

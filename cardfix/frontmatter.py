@@ -11,7 +11,7 @@ import copy
 import io
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import regex
@@ -30,10 +30,34 @@ class FrontMatterError(ValueError):
     """Front matter that is not a YAML mapping; the message is one line meant for the user."""
 
 
-@dataclass(frozen=True)
+_UNSET: Any = object()
+
+
 class ParsedFrontMatter:
-    data: dict[str, Any]
-    root: yaml.MappingNode | None = field(repr=False, compare=False)
+    """Front-matter data, and its node tree (positions for splices), composed only when asked for.
+
+    `verified` is False for data the engine computed after a splice instead of parsing: it checks
+    such data against a real parse of the final text before it trusts it.
+    """
+
+    def __init__(self, data: dict[str, Any], root: Any = _UNSET, text: str = "", verified: bool = True) -> None:
+        self.data = data
+        self._root = root
+        self.text = text
+        self.verified = verified
+
+    @property
+    def root(self) -> yaml.MappingNode | None:
+        if self._root is _UNSET:
+            loader = _Loader(self.text)
+            try:
+                node = loader.get_single_node()
+            except yaml.YAMLError as exc:
+                raise FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}") from None
+            finally:
+                loader.dispose()
+            self._root = node if isinstance(node, yaml.MappingNode) else None
+        return self._root  # type: ignore[no-any-return]
 
 
 def parse_front_matter(text: str) -> ParsedFrontMatter:
@@ -49,10 +73,10 @@ def parse_front_matter(text: str) -> ParsedFrontMatter:
     finally:
         loader.dispose()
     if data is None:
-        return ParsedFrontMatter({}, None)
+        return ParsedFrontMatter({}, None, text)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise FrontMatterError(f"front matter is a YAML {type(data).__name__}, not a mapping")
-    return ParsedFrontMatter(data, root)
+    return ParsedFrontMatter(data, root, text)
 
 
 def _one_line(exc: yaml.YAMLError) -> str:
@@ -86,16 +110,17 @@ FrontMatterEdit = SetKey | SetNode
 
 
 def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]:
-    """What the data must look like after the edit: the engine checks the spliced text against it."""
-    result = copy.deepcopy(data)
-    if isinstance(edit, SetKey):
-        result[edit.key] = copy.deepcopy(edit.value)
-        return result
-    parent: Any = result
-    for step in edit.path[:-1]:
-        parent = parent[step]
-    parent[edit.path[-1]] = copy.deepcopy(edit.value)
-    return result
+    """What the data must look like after the edit (copying only along the edited path; `data` is kept)."""
+    path = (edit.key,) if isinstance(edit, SetKey) else edit.path
+    return _set_in(data, path, copy.deepcopy(edit.value))  # type: ignore[no-any-return]
+
+
+def _set_in(node: Any, path: Path, value: Any) -> Any:
+    if not path:
+        return value
+    copied = dict(node) if isinstance(node, dict) else list(node)
+    copied[path[0]] = _set_in(node[path[0]] if len(path) > 1 else None, path[1:], value)  # type: ignore[index]
+    return copied
 
 
 def same_data(a: Any, b: Any) -> bool:

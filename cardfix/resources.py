@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 from pathlib import Path
 
 
+@functools.lru_cache(maxsize=1)
 def rules_dir() -> Path:
     """The rule files: inside the installed wheel, or beside the package in a source checkout."""
     packaged = importlib.resources.files("cardfix") / "rules"
@@ -14,6 +16,7 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+@functools.lru_cache(maxsize=16)
 def schema_path(name: str) -> Path:
     path = rules_dir() / name
     if not path.is_file():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,18 @@ def load_rule_file(path: Path) -> Rule:
         examples=_examples(where, data.get("examples") or {}), source=where,
         description=data.get("description", "").strip(),
     )
+
+
+def override_params(rule: Rule, overrides: Mapping[str, Any], where: str) -> Rule:
+    """The rule with some parameters replaced, validated as strictly as the rule file itself."""
+    given = {k: v for k, v in rule.params.items() if k not in overrides}
+    merged = _params(where, rule.action, {**_raw(given), **overrides})
+    return replace(rule, params=merged)
+
+
+def _raw(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters back to their file form (compiled regexes to their patterns)."""
+    return {k: getattr(v, "pattern", v) if isinstance(v, regex.Pattern) else v for k, v in params.items()}
 
 
 def _params(where: str, action: Action, given: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +42,11 @@ def _to_number(text: str) -> float | int | None:
     return _as_written(text)
 
 
+INTEGER_RE = regex.compile(r"-?\d+")
+
+
 def _as_written(text: str) -> float | int:
-    return int(text) if regex.fullmatch(r"-?\d+", text) else Written(text)
+    return int(text) if INTEGER_RE.fullmatch(text) else Written(text)
 
 
 def metrics_from_summary(facts: Facts, params: Mapping[str, Any]) -> list[Metric]:
@@ -105,9 +110,14 @@ def _entry_matches(entry: Mapping[str, Any], types: list[str], words: str) -> bo
         return False
     if "metrics_exactly" in entry and types != list(entry["metrics_exactly"]):
         return False
-    if "keywords" in entry and not regex.search(entry["keywords"], words):
+    if "keywords" in entry and not _compiled(entry["keywords"]).search(words):
         return False
     return True
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -307,6 +317,7 @@ def validate_model_index(facts: Facts, params: Mapping[str, Any], options: Optio
 def _repairs(value: Any) -> tuple[Any, list[str]]:
     """Fix what is safely fixable: a mapping where a list belongs (transformers 4.12), numeric strings."""
     notes = []
+    value = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
     if isinstance(value, dict):
         value, notes = [value], ["a mapping where the Hub expects a list (transformers 4.12 wrote this); "
                                  "wrapped in a list"]

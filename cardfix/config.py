@@ -1,0 +1,87 @@
+"""Configuration from `.cardfix.toml` or `[tool.cardfix]` in `pyproject.toml`, found upward like ruff."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardfix.rules import Rule, RuleError, override_params
+
+KEYS: dict[str, type | tuple[type, ...]] = {
+    "select": list, "ignore": list, "exclude": list, "max-size": int, "results-from": str,
+    "placeholders": str, "jobs": int, "rules": dict,
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def apply_rule_params(self, rules: Iterable[Rule]) -> tuple[Rule, ...]:
+        overrides: Mapping[str, Mapping[str, Any]] = self.values.get("rules", {})
+        by_key = {k.upper() if k.upper().startswith("CF") else k: v for k, v in overrides.items()}
+        known = {r.code for r in rules} | {r.name for r in rules}
+        unknown = sorted(set(by_key) - known)
+        if unknown:
+            raise ConfigError(f"{self.path}: rules: unknown rule {unknown[0]!r}")
+        out = []
+        for rule in rules:
+            params = {**by_key.get(rule.name, {}), **by_key.get(rule.code, {})}
+            try:
+                out.append(override_params(rule, params, f"{self.path}: rules.{rule.code}") if params else rule)
+            except RuleError as exc:
+                raise ConfigError(str(exc)) from None
+        return tuple(out)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.cardfix.toml`, or `pyproject.toml` with a `[tool.cardfix]` table, at or above `start`."""
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder.resolve(), *folder.resolve().parents):
+        dot = candidate / ".cardfix.toml"
+        if dot.is_file():
+            return dot
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "[tool.cardfix" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return pyproject
+    return None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("cardfix", {})
+    for key, value in data.items():
+        if key not in KEYS:
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(KEYS))})")
+        if not isinstance(value, KEYS[key]) or isinstance(value, bool):
+            raise ConfigError(f"{path}: key {key!r} has the wrong type")
+    for key in ("select", "ignore", "exclude"):
+        if not all(isinstance(v, str) for v in data.get(key, [])):
+            raise ConfigError(f"{path}: key {key!r} must be a list of strings")
+    for code, params in data.get("rules", {}).items():
+        if not isinstance(params, dict):
+            raise ConfigError(f"{path}: rules.{code} must be a table of parameters")
+    return Config(path, data)
+
+
+def discover_config(paths: Iterable[str], explicit: str | None) -> Config:
+    if explicit:
+        return load_config(Path(explicit))
+    first = next((p for p in paths if p != "-"), ".")
+    found = find_config(Path(first))
+    return load_config(found) if found else Config()

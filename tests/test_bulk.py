@@ -1,0 +1,123 @@
+"""Bulk runs: --jobs gives the same output as one process, reports, configuration, the Python API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import cardfix
+from tests.clirun import invoke
+from tests.conftest import ROOT, corpus_files, needs_corpus
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """80 repositories side by side (enough for the worker pool), a few of them bad."""
+    root = tmp_path_factory.mktemp("hub")
+    sources = sorted((ROOT / "golden").glob("*.in.md"))
+    for i in range(80):
+        repo = root / f"org{i % 3}" / f"model-{i:03d}"
+        repo.mkdir(parents=True)
+        shutil.copy(sources[i % len(sources)], repo / "README.md")
+    (root / "org0" / "model-000" / "README.md").write_bytes(b"---\nkey: [broken\n---\n")
+    (root / "org1" / "model-001" / "README.md").write_bytes(b"\xff\xfe binary\x00")
+    return root
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cardfix", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("command", ["diff", "check"])
+def test_jobs_2_prints_exactly_what_jobs_1_prints(tree: Path, command: str) -> None:
+    one, two = _run(command, "-q", "--jobs", "1", str(tree)), _run(command, "-q", "--jobs", "2", str(tree))
+    assert one.returncode == two.returncode == 2  # two bad cards
+    assert one.stdout == two.stdout and one.stdout
+    assert one.stderr == two.stderr
+    assert one.stderr.count("\n") == 2 and "Traceback" not in one.stderr
+
+
+def test_apply_in_place_with_jobs_and_a_report(tree: Path, tmp_path: Path) -> None:
+    work = tmp_path / "hub"
+    shutil.copytree(tree, work)
+    report = tmp_path / "report.jsonl"
+    proc = _run("apply", "--in-place", "--jobs", "2", "--report", str(report), str(work))
+    assert proc.returncode == 2
+    assert "80 cards" in proc.stderr and "2 errors" in proc.stderr and "cards/s" in proc.stderr
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert len(rows) == 80
+    assert sum(1 for r in rows if r["error"]) == 2
+    assert {"path", "changed", "error", "findings"} == set(rows[0])
+    assert (work / "org0" / "model-000" / "README.md").read_bytes() == b"---\nkey: [broken\n---\n"
+    again = _run("diff", "-q", "--jobs", "2", str(work))
+    assert again.stdout == "", "a second run over repaired cards changes nothing"
+
+
+def test_exit_zero_even_if_changed(tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    card.write_text("This model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
+    assert invoke("apply", "-i", "--exit-zero-even-if-changed", str(card))[0] == 0
+    assert "base_model: gpt2" in card.read_text()
+
+
+def test_configuration_is_found_upward_and_validated(tmp_path: Path) -> None:
+    repo = tmp_path / "org" / "model"
+    repo.mkdir(parents=True)
+    card = repo / "README.md"
+    card.write_text((ROOT / "golden" / "trainer-unknown-dataset.in.md").read_text())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cardfix]\nselect = ["CF201"]\n[tool.cardfix.rules.CF201]\nunknown_dataset = {type = "n/a", name = "n/a"}\n')
+    code, out, _ = invoke("diff", "-q", str(card))
+    assert code == 1
+    assert "+      type: n/a" in out.decode() and "base_model" not in out.decode()
+    (tmp_path / ".cardfix.toml").write_text('select = ["CF101"]\n')
+    (repo / ".cardfix.toml").write_text('selekt = ["CF101"]\n')
+    code, _, err = invoke("diff", str(card))
+    assert code == 2 and "unknown key 'selekt'" in err and ".cardfix.toml" in err
+    (repo / ".cardfix.toml").write_text('[rules.CF201]\nresults_from = "everything"\n')
+    code, _, err = invoke("diff", str(card))
+    assert code == 2 and "results_from" in err and "must be one of" in err
+    code, out, _ = invoke("diff", "-q", "--config", str(tmp_path / ".cardfix.toml"), str(card))
+    assert code == 1 and "+base_model" in out.decode() and "+  results:" not in out.decode()
+
+
+def test_exclude_globs_from_configuration(tree: Path, tmp_path: Path) -> None:
+    config = tmp_path / "cfg.toml"
+    config.write_text('exclude = ["org0", "org1"]\n')
+    code, _, err = invoke("check", "--config", str(config), str(tree))
+    assert code == 1 and "26 cards" in err  # org2 only: 80 // 3 repositories
+
+
+def test_python_api_for_bulk_scripts(tree: Path, tmp_path: Path) -> None:
+    work = tmp_path / "hub"
+    shutil.copytree(tree, work)
+    results = list(cardfix.repair_many([work], jobs=2, in_place=True))
+    assert len(results) == 80
+    assert [r.path for r in results] == sorted(r.path for r in results)
+    assert sum(1 for r in results if r.error) == 2
+    assert all(not r.changed for r in cardfix.repair_many([work], jobs=2))
+    single = cardfix.repair_file(work / "org2" / "model-002" / "README.md")
+    assert single.ok and not single.changed
+
+
+def test_pre_commit_hook_definition() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    main = next(h for h in hooks if h["id"] == "cardfix")
+    assert main["entry"].startswith("cardfix apply --in-place") and main["language"] == "python"
+    assert main["files"] == r"(^|/)README\.md$"
+
+
+@needs_corpus
+def test_bulk_corpus_through_the_cli_in_parallel() -> None:
+    files = [str(p) for p in corpus_files("bulk")]
+    proc = _run("check", "--jobs", "2", "--format", "json", *files)
+    assert proc.returncode == 1
+    rows = json.loads(proc.stdout)
+    assert len({r["path"] for r in rows}) > 1500
+    assert "2305 cards" in proc.stderr and "0 errors" in proc.stderr
