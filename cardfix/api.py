@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cardfix.card import CardError, parse_bytes, parse_text
@@ -43,10 +43,17 @@ def repair(text: str, *, select: Iterable[str] | None = None, ignore: Iterable[s
     return _repair_card(text, rules, options or Options())
 
 
-def _repair_card(text: str, rules: tuple[Rule, ...], options: Options, path: str | None = None) -> Result:
+def check_text(text: str, rules: tuple[Rule, ...], options: Options, path: str | None = None) -> Result:
+    """Findings only: like repair, without the final read-back of the front matter (nothing is written)."""
+    result = _repair_card(text, rules, options, path, verify=False)
+    return replace(result, text="", original="")
+
+
+def _repair_card(text: str, rules: tuple[Rule, ...], options: Options, path: str | None = None,
+                 verify: bool = True) -> Result:
     card = parse_text(text)
     try:
-        outcome = run(card, rules, options)
+        outcome = run(card, rules, options, verify=verify)
     except FrontMatterError as exc:
         return Result(text, False, (), str(exc), text, path)
     except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card
@@ -57,17 +64,17 @@ def _repair_card(text: str, rules: tuple[Rule, ...], options: Options, path: str
 
 
 def repair_bytes(data: bytes, rules: tuple[Rule, ...], options: Options, *, path: str | None = None,
-                 max_bytes: int | None = DEFAULT_MAX_BYTES) -> Result:
+                 max_bytes: int | None = DEFAULT_MAX_BYTES, verify: bool = True) -> Result:
     """Decode and repair; undecodable input becomes a Result with `error` set."""
     try:
         text = parse_bytes(data, max_bytes=max_bytes).render()
     except CardError as exc:
         return Result("", False, (), str(exc), "", path)
-    return _repair_card(text, rules, options, path)
+    return _repair_card(text, rules, options, path, verify)
 
 
 def read_and_repair(path: Path, rules: tuple[Rule, ...], options: Options,
-                    max_bytes: int | None = DEFAULT_MAX_BYTES) -> Result:
+                    max_bytes: int | None = DEFAULT_MAX_BYTES, verify: bool = True) -> Result:
     """Read a file and repair it; no exception escapes, every failure is a one-line `error`."""
     name = str(path)
     try:
@@ -78,7 +85,7 @@ def read_and_repair(path: Path, rules: tuple[Rule, ...], options: Options,
         data = path.read_bytes()
     except OSError as exc:
         return Result("", False, (), describe_os_error(exc), "", name)
-    return repair_bytes(data, rules, options, path=name, max_bytes=max_bytes)
+    return repair_bytes(data, rules, options, path=name, max_bytes=max_bytes, verify=verify)
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -6,6 +6,7 @@ import multiprocessing
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from cardfix.api import Result, read_and_repair, repair_bytes
 from cardfix.facts import Options
@@ -40,11 +41,10 @@ def _process(target: Target, job: Job) -> Result:
     if target.error is not None:
         return Result("", False, (), target.error, "", target.path)
     if target.path == STDIN:
-        result = repair_bytes(sys.stdin.buffer.read(), job.rules, job.options, path=STDIN, max_bytes=job.max_bytes)
+        result = repair_bytes(sys.stdin.buffer.read(), job.rules, job.options, path=STDIN, max_bytes=job.max_bytes,
+                              verify=job.keep_text)
     else:
-        from pathlib import Path
-
-        result = read_and_repair(Path(target.path), job.rules, job.options, job.max_bytes)
+        result = read_and_repair(Path(target.path), job.rules, job.options, job.max_bytes, verify=job.keep_text)
     if not job.keep_text:
         result = replace(result, text="", original="")
     return result

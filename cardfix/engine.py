@@ -38,35 +38,45 @@ class _Unverified(Exception):
     """A lazily checked splice went wrong: run again checking every edit as it is made."""
 
 
-def run(card: Card, rules: Sequence[Rule], options: Options, *, strict: bool = False) -> EngineResult:
+def run(card: Card, rules: Sequence[Rule], options: Options, *, strict: bool = False,
+        verify: bool = True) -> EngineResult:
     """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse.
 
     Front-matter splices are checked by one parse of the final text (and, should that disagree with the
     data the edits promised, by a strict re-run that parses after every edit to find the culprit).
+    `verify=False` skips that final parse: for `check`, which reports findings and writes nothing.
     """
     try:
-        return _run(card, rules, options, strict)
+        return _run(card, rules, options, strict, verify)
     except _Unverified:
-        return _run(card, rules, options, True)
+        return _run(card, rules, options, True, True)
 
 
-def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool) -> EngineResult:
+def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, verify: bool) -> EngineResult:
     state = _State(card, parse_front_matter(card.front_matter))
     original = state
     findings: dict[tuple[str, str], Finding] = {}
     seen = {card.render()}
+    version = 0  # bumped by every applied change; `fixed` only changes with it
+    quiet_since: dict[str, int] = {}  # rule -> version at which it last ran and changed nothing
     for passes in range(1, MAX_PASSES + 1):
         changed = False
         for rule in rules:
+            if quiet_since.get(rule.code) == version:
+                continue  # same card, same rule: a pure function gives the same nothing again
             outcome = rule.action.fn(state.facts, rule.params, options)
             state, applied, problem = _apply(state, outcome.edits, strict)
             if applied:
                 state.fixed.add(rule.code)
+                version += 1
+            else:
+                quiet_since[rule.code] = version
             changed |= applied
             for item in _findings(rule, outcome, problem):
                 findings.setdefault((item.code, item.message), item)
         if not changed:
-            _verify(state)
+            if verify and not strict:
+                _verify(state)
             return EngineResult(state.card, tuple(findings.values()), passes)
         text = state.card.render()
         if text in seen:

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -42,8 +42,7 @@ def is_repo_id(value: str) -> bool:
     return bool(REPO_ID_RE.match(value)) and "--" not in value and ".." not in value and not value.endswith(".git")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of the body: [start, end) without its line break, and `stop` after the break."""
 
     start: int
@@ -61,16 +60,14 @@ class Section:
     placeholder: bool  # the whole text is a placeholder such as "More information needed"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     key: str
     value: str
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class TableRow:
+class TableRow(NamedTuple):
     cells: tuple[str, ...]
     line: Line
 
