@@ -46,7 +46,8 @@ class Placeholders(str, Enum):
 
 
 Paths = Annotated[list[str], typer.Argument(help="Cards, directories (every README.md below) or - for stdin.")]
-Select = Annotated[Optional[list[str]], typer.Option(help="Only these rules (codes, prefixes or names; comma-separated).")]
+Select = Annotated[Optional[list[str]],
+                   typer.Option(help="Only these rules (codes, prefixes or names; comma-separated).")]
 Ignore = Annotated[Optional[list[str]], typer.Option(help="Skip these rules (codes, prefixes or names).")]
 Task = Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")]
 Dataset = Annotated[Optional[str], typer.Option(help="Dataset as type[:config[:split]] where the card has none.")]
@@ -251,7 +252,7 @@ def _finding_line(row: dict[str, object], format: Format) -> str:
 
 @app.command("rules")
 def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
-                  templates: Annotated[bool, typer.Option("--templates", help="Show section templates.")] = False) -> None:
+                  templates: Annotated[bool, typer.Option(help="Show the section templates.")] = False) -> None:
     """List the rules: code, name, summary (and, with --templates, the section templates)."""
     try:
         rules = sorted(load_rules(), key=lambda r: r.code)

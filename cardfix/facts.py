@@ -208,7 +208,7 @@ class Facts:
     def metadata(self) -> dict[str, Any]:
         return self.front_matter.data
 
-    @property
+    @cached_property
     def body(self) -> BodyFacts:
         return body_facts(self.card.body)
 
@@ -311,7 +311,7 @@ def _heading(text: str) -> tuple[int, str] | None:
     """An ATX heading's level and title (CommonMark: 1-6 #, then a space; an optional closing #s run)."""
     level = len(text) - len(text.lstrip("#"))
     rest = text[level:]
-    if not 1 <= level <= 6 or not rest[:1] in (" ", "\t"):
+    if not 1 <= level <= 6 or rest[:1] not in (" ", "\t"):
         return None
     title = rest.strip(" \t")
     closing = title.rstrip("#")
@@ -327,7 +327,7 @@ def _lines_between(body: str, start: int, end: int) -> Iterator[Line]:
         stop = end if newline < 0 else newline + 1
         content = body[pos:stop].rstrip("\r\n")
         if "\r" in content:  # CR-only line breaks inside: fall back to the general splitter
-            yield from (Line(pos + l.start, pos + l.end, pos + l.stop) for l in _split_lines(body[pos:end]))
+            yield from (Line(pos + ln.start, pos + ln.end, pos + ln.stop) for ln in _split_lines(body[pos:end]))
             return
         yield Line(pos, pos + len(content), stop)
         pos = stop

@@ -305,7 +305,7 @@ def _find_pair(node: yaml.MappingNode | None, key: str | int) -> tuple[yaml.Node
 
 def _content_end(node: yaml.Node) -> int:
     """End of the node's own text: block collections end at their last leaf, not at trailing comments."""
-    if isinstance(node, yaml.ScalarNode) or node.flow_style or not node.value:
+    if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False) or not node.value:
         return int(node.end_mark.index)
     last = node.value[-1]
     if isinstance(node, yaml.MappingNode):
@@ -338,7 +338,8 @@ def _insert_top_level(text: str, root: yaml.MappingNode | None, edit: SetKey, st
         column = anchor.start_mark.column
         line_start = anchor.start_mark.index - column
         if text[line_start : anchor.start_mark.index].strip() == "":
-            return text[:line_start] + " " * column + _indent_block(rendered, column, newline) + newline + text[line_start:]
+            block = " " * column + _indent_block(rendered, column, newline) + newline
+            return text[:line_start] + block + text[line_start:]
     column = root.start_mark.column if root is not None else 0
     block = " " * column + _indent_block(rendered, column, newline)
     if not text or text.endswith(("\n", "\r")):

@@ -45,7 +45,10 @@ def _type_ok(value: Any, expected: str | list[str]) -> bool:
     return False
 
 
-def validate(value: Any, schema: Mapping[str, Any], path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+SchemaPath = tuple[str | int, ...]
+
+
+def validate(value: Any, schema: Mapping[str, Any], path: SchemaPath = ()) -> Iterator[tuple[SchemaPath, str]]:
     """Yield (path, problem) for every violation."""
     expected = schema.get("type")
     if expected is not None and not _type_ok(value, expected):

@@ -72,7 +72,8 @@ def test_configuration_is_found_upward_and_validated(tmp_path: Path) -> None:
     card = repo / "README.md"
     card.write_text((ROOT / "golden" / "trainer-unknown-dataset.in.md").read_text())
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.cardfix]\nselect = ["CF201"]\n[tool.cardfix.rules.CF201]\nunknown_dataset = {type = "n/a", name = "n/a"}\n')
+        '[tool.cardfix]\nselect = ["CF201"]\n'
+        '[tool.cardfix.rules.CF201]\nunknown_dataset = {type = "n/a", name = "n/a"}\n')
     code, out, _ = invoke("diff", "-q", str(card))
     assert code == 1
     assert "+      type: n/a" in out.decode() and "base_model" not in out.decode()

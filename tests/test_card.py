@@ -82,7 +82,8 @@ def test_splice_inserts_in_trainer_order_and_keeps_everything_else() -> None:
     text = "license: apache-2.0 # why\ntags: [a, 'b']\n\nmodel-index:\n- name: x\n  results: []"
     order = ("license", "base_model", "tags", "model-index")
     out = _spliced(text, SetKey("base_model", "org/m", order))
-    assert out == "license: apache-2.0 # why\nbase_model: org/m\ntags: [a, 'b']\n\nmodel-index:\n- name: x\n  results: []"
+    assert out == ("license: apache-2.0 # why\nbase_model: org/m\ntags: [a, 'b']\n\n"
+                   "model-index:\n- name: x\n  results: []")
 
 
 def test_splice_replaces_a_nested_node_in_the_files_style_and_newline() -> None:

@@ -110,7 +110,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
     }
     cases["not-utf8"][0].write_bytes(b"---\nlicense: caf\xe9\n---\n")
     cases["binary"][0].write_bytes(b"\x89PNG\x00\x00")
-    cases["bad-yaml"][0].write_text("---\nlicense: [mit\n---\nThis model is a fine-tuned version of [a](https://huggingface.co/a) on x.\n")
+    cases["bad-yaml"][0].write_text(
+        "---\nlicense: [mit\n---\nThis model is a fine-tuned version of [a](https://huggingface.co/a) on x.\n")
     cases["not-mapping"][0].write_text("---\n- a\n---\n")
     cases["huge"][0].write_text(CLEAN + "x" * 400)
     os.symlink(tmp / "loop.md", tmp / "loop.md")
@@ -122,7 +123,7 @@ def test_bad_input_is_one_line_each_other_files_still_processed(tmp_path: Path, 
     cases = _bad_inputs(tmp_path)
     before = {p: p.read_bytes() for p, _ in cases.values() if p.is_file()}
     args = [str(p) for p, _ in cases.values()]
-    code, out, err = invoke("apply", "--in-place", "--max-size", "300", *args, str(card))
+    code, _, err = invoke("apply", "--in-place", "--max-size", "300", *args, str(card))
     assert code == 2
     assert "Traceback" not in err
     lines = err.splitlines()

@@ -11,7 +11,7 @@ from typing import Any
 import regex
 
 from cardfix.actions import Action, Param
-from cardfix.edits import NOTHING, Outcome, Report, fix, report
+from cardfix.edits import NOTHING, Outcome, Report, report
 from cardfix.facts import Facts, Options, is_repo_id
 from cardfix.frontmatter import SetKey, SetNode, Written
 from cardfix.resources import schema_path
@@ -110,9 +110,7 @@ def _entry_matches(entry: Mapping[str, Any], types: list[str], words: str) -> bo
         return False
     if "metrics_exactly" in entry and types != list(entry["metrics_exactly"]):
         return False
-    if "keywords" in entry and not _compiled(entry["keywords"]).search(words):
-        return False
-    return True
+    return "keywords" not in entry or _compiled(entry["keywords"]).search(words) is not None
 
 
 @functools.lru_cache(maxsize=256)
@@ -261,8 +259,8 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
     if not isinstance(model_index, list):
         return NOTHING
     shown: dict[str, list[str]] = {}
-    for metric in [*metrics_from_summary(facts, params), *metrics_from_final_row(facts, params)]:
-        shown.setdefault(metric.type, []).append(metric.text)
+    for reported in [*metrics_from_summary(facts, params), *metrics_from_final_row(facts, params)]:
+        shown.setdefault(reported.type, []).append(reported.text)
     body = facts.card.body.lower()
     line = facts.card.front_matter_first_line
     found = []
@@ -297,7 +295,7 @@ def _agrees(value: float, text: str) -> bool:
     if shown is None:
         return True
     digits = len(text.split(".", 1)[1]) if "." in text and "e" not in text.lower() else 0
-    return abs(round(float(value), digits) - shown) <= 10 ** -digits / 2 + 1e-12
+    return bool(abs(round(float(value), digits) - shown) <= 10 ** -digits / 2 + 1e-12)
 
 
 def validate_model_index(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -316,7 +314,10 @@ def validate_model_index(facts: Facts, params: Mapping[str, Any], options: Optio
 
 def _repairs(value: Any) -> tuple[Any, list[str]]:
     """Fix what is safely fixable: a mapping where a list belongs (transformers 4.12), numeric strings."""
-    notes = []
+    notes: list[str] = []
+    quoted = isinstance(value, list) and any(isinstance(m.get("value"), str) for m in _filled_metrics(value))
+    if not isinstance(value, dict) and not quoted:
+        return value, notes
     value = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
     if isinstance(value, dict):
         value, notes = [value], ["a mapping where the Hub expects a list (transformers 4.12 wrote this); "
@@ -350,9 +351,13 @@ ACTIONS = [
                                  check=lambda v: _keys(v, {"type", "name"}))}),
     Action("check_model_index_consistency", check_model_index_consistency, stage=5, params=METRIC_PARAMS),
     Action("validate_model_index", validate_model_index, stage=2, params={
-        "schema": Param("str", "model-index.schema.yaml", check=lambda v: load_schema(schema_path(v)) and None),
+        "schema": Param("str", "model-index.schema.yaml", check=lambda v: _check_schema_file(v)),
         "key_order": KEY_ORDER}),
 ]
+
+
+def _check_schema_file(name: str) -> None:
+    load_schema(schema_path(name))
 
 
 def _one_of(value: Any, allowed: tuple[str, ...]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import regex
 
 from cardfix.actions import Action, Param
-from cardfix.edits import NOTHING, BodyEdit, Outcome, Report, fix
+from cardfix.edits import NOTHING, BodyEdit, Outcome, fix
 from cardfix.facts import Facts, Options, Section, is_repo_id
 
 

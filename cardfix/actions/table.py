@@ -24,7 +24,12 @@ from cardfix.tables import (
     table_name,
 )
 
-BOUNDS = Param("list", [], check=bounds_from)
+
+def _check_bounds(value: Any) -> None:
+    bounds_from(value)
+
+
+BOUNDS = Param("list", [], check=_check_bounds)
 MARGIN = Param("float", 0.4)
 
 
