@@ -13,7 +13,7 @@ from cardfix.facts import Options
 from cardfix.files import STDIN, Target
 from cardfix.rules import Rule
 
-CHUNK = 16
+CHUNK = 64
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cardfix.card import Card
 from cardfix.edits import BodyEdit, Edit, Finding, Outcome
@@ -12,10 +13,12 @@ from cardfix.frontmatter import (
     FrontMatterEdit,
     FrontMatterError,
     ParsedFrontMatter,
+    SetKey,
     apply_to_data,
     parse_front_matter,
     same_data,
     splice,
+    splice_all,
 )
 from cardfix.rules import Rule
 
@@ -74,6 +77,7 @@ def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, veri
             changed |= applied
             for item in _findings(rule, outcome, problem):
                 findings.setdefault((item.code, item.message), item)
+        state = _materialize(state)
         if not changed:
             if verify and not strict:
                 _verify(state)
@@ -86,18 +90,26 @@ def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, veri
 
 
 class _State:
-    """A card with its parsed front matter and lazily computed facts."""
+    """A card, its front matter's data, and the front-matter edits not yet spliced into its text.
 
-    def __init__(self, card: Card, front_matter: ParsedFrontMatter, fixed: set[str] | None = None) -> None:
+    Rules read `data` at once; the text is spliced once per pass (`_materialize`), all edits against one
+    node tree, so no re-parse is needed between them.
+    """
+
+    def __init__(self, card: Card, front_matter: ParsedFrontMatter, fixed: set[str] | None = None,
+                 data: dict[str, Any] | None = None, pending: tuple[FrontMatterEdit, ...] = ()) -> None:
         self.card = card
-        self.front_matter = front_matter
+        self.front_matter = front_matter  # of card.front_matter as written
+        self.data = front_matter.data if data is None else data
+        self.pending = pending
         self.fixed = fixed if fixed is not None else set()
         self._facts: Facts | None = None
 
     @property
     def facts(self) -> Facts:
         if self._facts is None or self._facts.fixed != self.fixed:
-            self._facts = Facts(self.card, self.front_matter, frozenset(self.fixed))
+            view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
+            self._facts = Facts(self.card, view, frozenset(self.fixed))
         return self._facts
 
 
@@ -121,37 +133,68 @@ def _verify(state: _State) -> None:
         raise _Unverified
 
 
+def _materialize(state: _State) -> _State:
+    """Splice the pending front-matter edits into the text."""
+    if not state.pending:
+        return state
+    try:
+        text = splice_all(state.card.front_matter, state.front_matter.root, state.pending, state.card.newline)
+    except (FrontMatterError, KeyError):
+        raise _Unverified from None
+    front_matter = ParsedFrontMatter(state.data, text=text, verified=False)
+    return _State(state.card.with_front_matter(text), front_matter, state.fixed)
+
+
+def _overlaps(a: FrontMatterEdit, b: FrontMatterEdit) -> bool:
+    first, second = _edit_path(a), _edit_path(b)
+    shorter = min(len(first), len(second))
+    return first[:shorter] == second[:shorter]
+
+
+def _edit_path(edit: FrontMatterEdit) -> tuple[str | int, ...]:
+    return (edit.key,) if isinstance(edit, SetKey) else edit.path
+
+
 def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, bool, str | None]:
     """Apply one rule's edits; on conflict leave the state as it was and say why."""
     if not edits:
         return state, False, None
+    front_edits = [e for e in edits if not isinstance(e, BodyEdit)]
     try:
         body = apply_body_edits(state.card.body, [e for e in edits if isinstance(e, BodyEdit)])
-        text, front_matter = state.card.front_matter, state.front_matter
-        for edit in (e for e in edits if not isinstance(e, BodyEdit)):
-            text, front_matter = _splice(text, front_matter, edit, state.card.newline, strict)
+        if strict:
+            return _apply_strict(state, body, front_edits)
     except (EditConflict, FrontMatterError, KeyError) as exc:
-        if not strict:
-            raise _Unverified from None
         return state, False, str(exc)
+    data, pending = state.data, state.pending
+    for edit in front_edits:
+        new_data = apply_to_data(data, edit)
+        if same_data(new_data, data):
+            continue
+        if any(_overlaps(edit, p) for p in pending):
+            state = _materialize(_State(state.card, state.front_matter, state.fixed, data, pending))
+            pending = ()
+        data, pending = new_data, (*pending, edit)
+    if body == state.card.body and pending == state.pending:
+        return state, False, None
+    return _State(state.card.with_body(body), state.front_matter, state.fixed, data, pending), True, None
+
+
+def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit]) -> tuple[_State, bool, str | None]:
+    """Splice and re-parse after every edit, to find (and report) the one that does not read back."""
+    text, front_matter = state.card.front_matter, state.front_matter
+    for edit in edits:
+        text = splice(text, front_matter.root, edit, state.card.newline)
+        expected = apply_to_data(front_matter.data, edit)
+        front_matter = parse_front_matter(text)
+        if not same_data(front_matter.data, expected):
+            raise EditConflict(f"the front-matter edit of {_edit_key(edit)!r} did not read back as written")
     card = state.card.with_body(body)
     if text != state.card.front_matter:
         card = card.with_front_matter(text)
     if card == state.card:
         return state, False, None
     return _State(card, front_matter, state.fixed), True, None
-
-
-def _splice(text: str, front_matter: ParsedFrontMatter, edit: FrontMatterEdit, newline: str,
-            strict: bool) -> tuple[str, ParsedFrontMatter]:
-    text = splice(text, front_matter.root, edit, newline)
-    expected = apply_to_data(front_matter.data, edit)
-    if not strict:
-        return text, ParsedFrontMatter(expected, text=text, verified=False)
-    parsed = parse_front_matter(text)
-    if not same_data(parsed.data, expected):
-        raise EditConflict(f"the front-matter edit of {_edit_key(edit)!r} did not read back as written")
-    return text, parsed
 
 
 def _edit_key(edit: Edit) -> str:

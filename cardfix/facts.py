@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -188,12 +188,26 @@ class BodyFacts:
         section = self.section("Training results")
         if section is None:
             return None
-        return _table_in(self.body, _lines_between(self.body, section.content_start, section.content_end))
+        return _table_in(self.body, section.content_start, section.content_end)
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """Derived values that depend on this body alone (and on rule parameters named in `key`)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
 
 @functools.lru_cache(maxsize=32)
 def body_facts(body: str) -> BodyFacts:
+    """The facts of a body text, cached (a few recent bodies: one card's versions during a run)."""
     return BodyFacts(body)
+
+
+def placeholder_text(content: str) -> bool:
+    """The whole text of a section is a placeholder such as "More information needed"."""
+    return len(content) < 80 and PLACEHOLDER_RE.match(content) is not None
+
 
 
 @dataclass(frozen=True)
@@ -320,17 +334,19 @@ def _heading(text: str) -> tuple[int, str] | None:
     return level, title
 
 
-def _lines_between(body: str, start: int, end: int) -> Iterator[Line]:
+def _lines_between(body: str, start: int, end: int) -> list[Line]:
+    segment = body[start:end]
+    if "\r" in segment.replace("\r\n", ""):  # CR-only line breaks: the general splitter
+        return [Line(start + ln.start, start + ln.end, start + ln.stop) for ln in _split_lines(segment)]
+    lines = []
     pos = start
-    while pos < end:
-        newline = body.find("\n", pos, end)
-        stop = end if newline < 0 else newline + 1
-        content = body[pos:stop].rstrip("\r\n")
-        if "\r" in content:  # CR-only line breaks inside: fall back to the general splitter
-            yield from (Line(pos + ln.start, pos + ln.end, pos + ln.stop) for ln in _split_lines(body[pos:end]))
-            return
-        yield Line(pos, pos + len(content), stop)
-        pos = stop
+    for raw in segment.split("\n"):
+        stop = min(pos + len(raw) + 1, end)
+        content = raw[:-1] if raw.endswith("\r") else raw
+        if pos < end:
+            lines.append(Line(pos, pos + len(content), stop))
+        pos += len(raw) + 1
+    return lines
 
 
 def _sections(body: str, lines: tuple[Line, ...]) -> list[Section]:
@@ -361,7 +377,7 @@ def _sections_from(body: str, headings: list[tuple[int, str, Line]]) -> list[Sec
     for i, (level, title, line) in enumerate(headings):
         end = headings[i + 1][2].start if i + 1 < len(headings) else len(body)
         content = body[line.stop : end]
-        placeholder = len(content) < 80 and PLACEHOLDER_RE.match(content) is not None
+        placeholder = placeholder_text(content)
         sections.append(Section(level, title, line, line.stop, end, placeholder))
     return sections
 
@@ -400,12 +416,13 @@ def _cells(text: str) -> tuple[str, ...]:
     inner = text.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") else inner
-    return tuple(cell.strip() for cell in inner.split("|"))
+    return tuple([cell.strip() for cell in inner.split("|")])
 
 
-def _table_in(body: str, lines: Iterable[Line]) -> TrainingTable | None:
+def _table_in(body: str, start: int, end: int) -> TrainingTable | None:
+    """The first run of `|` lines in [start, end): header, alignment row, rows."""
     rows: list[TableRow] = []
-    for line in lines:
+    for line in _lines_between(body, start, end):
         text = body[line.start : line.end]
         if text.lstrip().startswith("|"):
             rows.append(TableRow(_cells(text), line))

@@ -34,10 +34,13 @@ MARGIN = Param("float", 0.4)
 
 
 def _analysis(facts: Facts, params: Mapping[str, Any]) -> Analysis | None:
+    """The swap analysis of this body's table (memoised per body: the fix loop asks again)."""
     table = facts.table
     if table is None:
         return None
-    return analyse(table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]))
+    key = ("swap-analysis", id(params["bounds"]), float(params["margin"]))
+    return facts.body.memo(key, lambda: analyse(table, facts.summary, bounds_from(params["bounds"]),  # type: ignore[no-any-return]
+                                                float(params["margin"])))
 
 
 def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
