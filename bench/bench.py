@@ -117,10 +117,10 @@ def main() -> None:
     for name in ("cardfix check", "cardfix apply"):
         print(f"  {name} / huggingface_hub = {speeds[name] / base:.2f}x")
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = tree(args.cards, max(count, 4000), Path(tmp) / "jobs")
+        corpus = tree(args.cards, max(count, 8000), Path(tmp) / "jobs")
         one, _ = cli_run(corpus, 1)
         two, _ = cli_run(corpus, 2)
-        print(f"CLI check on {max(count, 4000)} cards: --jobs 1 {one:.2f}s, --jobs 2 {two:.2f}s, "
+        print(f"CLI check on {max(count, 8000)} cards: --jobs 1 {one:.2f}s, --jobs 2 {two:.2f}s, "
               f"speed-up {one / two:.2f}x (cores: {os.cpu_count()})")
         if args.big:
             small = tree(args.cards, 100, Path(tmp) / "small")

@@ -368,7 +368,8 @@ def _insert_top_level(text: str, root: yaml.MappingNode | None, edit: SetKey, st
     anchor = None
     if root is not None:
         existing = {k.value: k for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
-        anchor = next((existing[k] for k in later if k in existing), None)
+        # Before the first key in the file that the order puts after this one.
+        anchor = min((existing[k] for k in later if k in existing), key=lambda k: k.start_mark.index, default=None)
     if anchor is not None:
         column = anchor.start_mark.column
         line_start = anchor.start_mark.index - column
