@@ -259,8 +259,10 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
     if not isinstance(model_index, list):
         return NOTHING
     shown: dict[str, list[str]] = {}
+    names: dict[str, set[str]] = {}
     for reported in [*metrics_from_summary(facts, params), *metrics_from_final_row(facts, params)]:
         shown.setdefault(reported.type, []).append(reported.text)
+        names.setdefault(reported.type, set()).add(reported.name.casefold())
     body = facts.card.body.lower()
     line = facts.card.front_matter_first_line
     found = []
@@ -272,7 +274,10 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
             if kind and kind.lower() not in body and label.lower() not in body:
                 found.append(Report(f"model-index metric {label!r} ({kind}) is never mentioned in the card", line))
             continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not any(
+        # Only a metric named as the card shows it is the same measurement ("Test WER" from an eval
+        # script on another split is not the Trainer's "Wer").
+        same_name = str(metric.get("name") or kind).casefold() in names[kind]
+        if same_name and isinstance(value, (int, float)) and not isinstance(value, bool) and not any(
                 _agrees(value, text) for text in texts):
             found.append(Report(f"model-index {kind} = {value} contradicts the card, which shows "
                                 f"{' and '.join(sorted(set(texts)))}", line))
