@@ -308,38 +308,52 @@ def validate_model_index(facts: Facts, params: Mapping[str, Any], options: Optio
         return NOTHING
     value = facts.metadata["model-index"]
     line = facts.card.front_matter_first_line
-    repaired, notes = _repairs(value)
+    repaired, edits, notes = _repairs(value, tuple(params["key_order"]))
     problems = list(validate(repaired, load_schema(schema_path(params["schema"]))))
-    reports = [Report(f"{dotted(('model-index', *p))}: {msg}", line) for p, msg in problems]
     if notes and not problems:
-        reports = [Report(f"model-index: {note}", line, fixable=True) for note in notes]
-        return Outcome((SetKey("model-index", repaired, tuple(params["key_order"])),), tuple(reports))
-    return report(*reports)
+        return Outcome(tuple(edits), tuple(Report(f"model-index: {note}", line, fixable=True) for note in notes))
+    return report(*(Report(f"{dotted(('model-index', *p))}: {msg}", line) for p, msg in problems))
 
 
-def _repairs(value: Any) -> tuple[Any, list[str]]:
-    """Fix what is safely fixable: a mapping where a list belongs (transformers 4.12), numeric strings."""
-    notes: list[str] = []
-    quoted = isinstance(value, list) and any(isinstance(m.get("value"), str) for m in _filled_metrics(value))
-    if not isinstance(value, dict) and not quoted:
-        return value, notes
-    value = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
+NUMERIC_RE = regex.compile(r"\s*-?\d+(\.\d+)?(e-?\d+)?\s*")
+
+
+def _repairs(value: Any, key_order: tuple[str, ...]) -> tuple[Any, list[SetKey | SetNode], list[str]]:
+    """Fix what is safely fixable: a mapping where a list belongs (transformers 4.12), numeric strings.
+
+    A mapping is rewritten whole; a numeric string is replaced where it stands, so a flow-style
+    model-index keeps its style.
+    """
     if isinstance(value, dict):
-        value, notes = [value], ["a mapping where the Hub expects a list (transformers 4.12 wrote this); "
-                                 "wrapped in a list"]
-        if "results" not in value[0]:
-            value = [{**value[0], "results": []}]
+        wrapped = [{**value, "results": value.get("results", [])}]
+        note = "a mapping where the Hub expects a list (transformers 4.12 wrote this); wrapped in a list"
+        return wrapped, [SetKey("model-index", wrapped, key_order)], [note]
     if not isinstance(value, list):
-        return value, notes
-    fixed_values = 0
-    for metric in _filled_metrics(value):
+        return value, [], []
+    edits: list[SetKey | SetNode] = []
+    repaired = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
+    for path, metric in _metric_paths(repaired):
         raw = metric.get("value")
-        if isinstance(raw, str) and number(raw) is not None and regex.fullmatch(r"\s*-?[\d.]+(e-?\d+)?\s*", raw):
+        if isinstance(raw, str) and NUMERIC_RE.fullmatch(raw):
             metric["value"] = _to_number(raw.strip())
-            fixed_values += 1
-    if fixed_values:
-        notes.append(f"{fixed_values} metric value(s) written as strings of a number; made numbers")
-    return value, notes
+            edits.append(SetNode(("model-index", *path, "value"), metric["value"]))
+    notes = [f"{len(edits)} metric value(s) written as strings of a number; made numbers"] if edits else []
+    return repaired, edits, notes
+
+
+MetricPath = tuple[int | str, ...]
+
+
+def _metric_paths(model_index: list[Any]) -> list[tuple[MetricPath, dict[str, Any]]]:
+    found: list[tuple[MetricPath, dict[str, Any]]] = []
+    for i, entry in enumerate(model_index):
+        results = entry.get("results") if isinstance(entry, dict) else None
+        for j, result in enumerate(results if isinstance(results, list) else []):
+            metrics = result.get("metrics") if isinstance(result, dict) else None
+            for k, metric in enumerate(metrics if isinstance(metrics, list) else []):
+                if isinstance(metric, dict):
+                    found.append(((i, "results", j, "metrics", k), metric))
+    return found
 
 
 METRIC_PARAMS = {

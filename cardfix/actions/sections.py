@@ -23,7 +23,7 @@ def _model_index_task(facts: Facts) -> str | None:
         for result in (entry.get("results") or []) if isinstance(entry, dict) else []:
             task = result.get("task") if isinstance(result, dict) else None
             if isinstance(task, dict) and isinstance(task.get("name") or task.get("type"), str):
-                return str(task.get("name") or task.get("type"))
+                return str(task.get("name") or task.get("type")).replace("-", " ")
     pipeline = facts.metadata.get("pipeline_tag")
     return pipeline.replace("-", " ") if isinstance(pipeline, str) else None
 

@@ -1,0 +1,108 @@
+"""The engine and the rule loader on their own: validation errors, cycles, splices that do not read back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cardfix import Options, repair
+from cardfix.actions import Action, Param
+from cardfix.card import parse_text
+from cardfix.edits import BodyEdit, Outcome, fix
+from cardfix.engine import MAX_PASSES, run
+from cardfix.facts import Facts
+from cardfix.rules import Rule, RuleError, load_rule_file, load_rules
+from tests.clirun import invoke
+
+GOOD = """id: CF101
+name: base-model-from-link
+summary: s
+action: set_base_model_from_link
+safe: true
+params:
+  reject_ids: ["None"]
+"""
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("safe: true", "safe: true\ncolour: red"), "unknown key 'colour'"),
+    (("action: set_base_model_from_link", "action: guess_everything"), "key 'action': unknown action"),
+    (("safe: true", "safe: yes please"), "key 'safe' must be a bool"),
+    (("  reject_ids: [\"None\"]", "  reject_ids: None"), "params: key 'reject_ids' must be a list"),
+    (("  reject_ids: [\"None\"]", "  rejects: []"), "params: unknown key 'rejects'"),
+    (("id: CF101", "id: 101"), "key 'id' must be a str"),
+    (("name: base-model-from-link", "name: Base Model"), "key 'name' must be kebab-case"),
+    (("summary: s\n", ""), "missing key 'summary'"),
+])
+def test_rule_files_are_validated_naming_file_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    path = tmp_path / "CF101-base-model-from-link.yaml"
+    path.write_text(GOOD.replace(*change))
+    with pytest.raises(RuleError) as error:
+        load_rule_file(path)
+    assert str(error.value).startswith(f"{path.name}: ") and message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_bad_regex_and_bad_template_are_load_errors(tmp_path: Path) -> None:
+    table = tmp_path / "CF301-align-swapped-columns.yaml"
+    table.write_text("id: CF301\nname: align-swapped-columns\nsummary: s\naction: align_swapped_columns\n"
+                     "safe: true\nparams:\n  bounds: [{match: 'acc(', min: 0, max: 1}]\n")
+    with pytest.raises(RuleError, match=r"CF301-align-swapped-columns.yaml: params: key 'bounds'"):
+        load_rule_file(table)
+    section = tmp_path / "CF401-fill-model-description.yaml"
+    section.write_text("id: CF401\nname: fill-model-description\nsummary: s\naction: fill_section\nsafe: true\n"
+                       "params:\n  titles: [Model description]\n  sentences: ['{model_name} scores {rank}']\n"
+                       "  empty: nothing\n")
+    with pytest.raises(RuleError, match=r"key 'sentences': unknown slot 'rank'"):
+        load_rule_file(section)
+
+
+def test_a_broken_rule_file_is_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "CF101-base-model-from-link.yaml").write_text(GOOD.replace("safe: true", "safe: 3"))
+    monkeypatch.setattr("cardfix.rules.rules_dir", lambda: tmp_path)
+    load_rules.cache_clear()
+    try:
+        code, out, err = invoke("rules")
+    finally:
+        load_rules.cache_clear()
+    assert (code, out) == (2, b"")
+    assert err == "cardfix: CF101-base-model-from-link.yaml: key 'safe' must be a bool\n"
+
+
+def _rule(code: str, fn: Any) -> Rule:
+    action = Action(f"test_{code}", fn, stage=1, params={"x": Param("int", 0)})
+    return Rule(code, f"test-{code.lower()}", "s", action, True, True, {"x": 0}, (), f"{code}.yaml")
+
+
+def test_rules_that_undo_each_other_are_a_reported_cycle() -> None:
+    def to_b(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        body = facts.card.body
+        return fix("a->b", 1, BodyEdit(0, len(body), "b")) if body == "a" else Outcome()
+
+    def to_a(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        body = facts.card.body
+        return fix("b->a", 1, BodyEdit(0, len(body), "a")) if body == "b" else Outcome()
+
+    result = run(parse_text("a"), [_rule("CF901", to_b), _rule("CF902", to_a)], Options())
+    assert result.card.render() == "a"
+    assert result.findings[-1].code == "CF000" and "cycle" in result.findings[-1].message
+
+
+def test_a_rule_that_never_settles_stops_after_the_pass_limit() -> None:
+    def grow(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return fix("grow", 1, BodyEdit(0, 0, "x"))
+
+    result = run(parse_text("card"), [_rule("CF903", grow)], Options())
+    assert result.card.render() == "card" and result.passes == MAX_PASSES
+    assert "no fixed point after 10 passes" in result.findings[-1].message
+
+
+def test_a_splice_that_does_not_read_back_is_refused_and_reported() -> None:
+    card = ("---\n{license: mit}\n---\nThis model is a fine-tuned version of "
+            "[gpt2](https://huggingface.co/gpt2) on x.\n")
+    result = repair(card, select=["CF101"])
+    assert result.text == card and not result.changed
+    assert any(f.code == "CF101" and f.message.startswith("fix not applied") for f in result.findings)
