@@ -18,7 +18,6 @@ from cardfix.tables import (
     live_order,
     metric_columns,
     number,
-    readings,
     render_align,
     render_row,
     table_name,
@@ -139,6 +138,11 @@ def _progress(facts: Facts, table: TrainingTable, column: str, jump_factor: floa
     return found
 
 
+def _close(value: float | None, wanted: float | None) -> bool:
+    """Equal as the card rounds them (both sides come from 4-decimal text)."""
+    return value is not None and wanted is not None and abs(value - wanted) < 5e-5
+
+
 def _fmt(value: float) -> str:
     return f"{value:g}"
 
@@ -156,13 +160,13 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
     columns = metric_columns(table)
     if columns is None or not facts.summary:
         return []
-    restored, _ = readings(table, columns, columns)
     wanted = {table_name(i.key): number(i.value) for i in facts.summary}
-    shared = [c for c in columns if c in wanted and wanted[c] is not None]
+    shared = [(3 + j, wanted[c]) for j, c in enumerate(columns) if wanted.get(c) is not None]
     if not shared:
         return []
-    matching = [i for i, row in enumerate(restored)
-                if all(row.get(c) is not None and abs(row[c] - wanted[c]) < 5e-5 for c in shared)]  # type: ignore[operator]
+    width = len(table.header.cells)
+    matching = [i for i, row in enumerate(table.rows)
+                if len(row.cells) == width and all(_close(number(row.cells[k]), v) for k, v in shared)]
     line = facts.line_number(facts.summary[0].start)
     if not matching:
         return [Report("the evaluation summary matches no training-results row: expected when the best "
