@@ -44,11 +44,6 @@ class Card:
         return bool(self.head)
 
     @property
-    def body_offset(self) -> int:
-        """Index of the body in the rendered text (used to report line numbers)."""
-        return len(self.bom) + len(self.head) + len(self.front_matter) + len(self.tail)
-
-    @property
     def body_first_line(self) -> int:
         """1-based line number of the body's first line in the rendered card."""
         return 1 + count_lines(self.head + self.front_matter + self.tail)

@@ -285,13 +285,7 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
 
 
 def _filled_metrics(model_index: list[Any]) -> list[dict[str, Any]]:
-    metrics = []
-    for entry in model_index:
-        results = entry.get("results") if isinstance(entry, dict) else None
-        for result in results if isinstance(results, list) else []:
-            listed = result.get("metrics") if isinstance(result, dict) else None
-            metrics += [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
-    return metrics
+    return [metric for _, metric in _metric_paths(model_index)]
 
 
 def _agrees(value: float, text: str) -> bool:
