@@ -27,7 +27,6 @@ DATASET_RE = regex.compile(
 )
 SUMMARY_INTRO_RE = regex.compile(r"It achieves the following results on the evaluation set:[ \t]*(?:\r\n|\r|\n)")
 HYPER_INTRO_RE = regex.compile(r"The following hyperparameters were used during training:[ \t]*(?:\r\n|\r|\n)")
-ITEM_RE = regex.compile(r"- (?P<key>[^:\r\n]+?):[ \t]*(?P<value>[^\r\n]*?)[ \t]*(?:\r\n|\r|\n|$)")
 VERSION_RE = regex.compile(r"- (?P<name>\S.*?) (?P<version>\S+)[ \t]*$")
 AUTOGEN_RE = regex.compile(
     r"<!-- This model card has been generated automatically according to the information (?:the Trainer|Keras)"
@@ -50,8 +49,7 @@ class Line(NamedTuple):
     stop: int
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     level: int
     title: str
     heading: Line
@@ -122,7 +120,7 @@ class BodyFacts:
 
     @cached_property
     def sections(self) -> tuple[Section, ...]:
-        if "\r" in self.body and "\n" not in self.body:  # CR-only text: `^` needs LF, go line by line
+        if self.body.count("\r") != self.body.count("\r\n"):  # lone CRs end lines too: go line by line
             return tuple(_sections(self.body, self.lines))
         return tuple(_sections_fast(self.body))
 
@@ -397,15 +395,31 @@ def _search(pattern: regex.Pattern[str], text: str, *literals: str) -> regex.Mat
 
 
 def _items_after(body: str, intro: regex.Pattern[str], literal: str) -> tuple[Item, ...]:
+    """The `- key: value` lines right after an intro line (string operations: this runs per body)."""
     match = _search(intro, body, literal)
     if match is None:
         return ()
     items = []
     pos = match.end()
-    while (item := ITEM_RE.match(body, pos)) is not None:
-        items.append(Item(item.group("key").strip(), item.group("value"), item.start(), item.end("value")))
-        pos = item.end()
+    while body.startswith("- ", pos):
+        newline = _line_break(body, pos)
+        line = body[pos:newline]
+        colon = line.find(":", 2)
+        if colon <= 2:
+            break
+        after = line[colon + 1 :]
+        value = after.strip(" \t")
+        value_start = pos + colon + 1 + len(after) - len(after.lstrip(" \t"))
+        items.append(Item(line[2:colon].strip(), value, pos, value_start + len(value)))
+        pos = newline + (2 if body.startswith("\r\n", newline) else 1)
     return tuple(items)
+
+
+def _line_break(body: str, pos: int) -> int:
+    """Index of the line break ending the line at `pos` (CR, LF or CRLF), or the end of the text."""
+    lf = body.find("\n", pos)
+    cr = body.find("\r", pos, lf if lf >= 0 else len(body))
+    return cr if cr >= 0 else lf if lf >= 0 else len(body)
 
 
 def _cells(text: str) -> tuple[str, ...]:
@@ -416,10 +430,28 @@ def _cells(text: str) -> tuple[str, ...]:
 
 
 def _table_in(body: str, start: int, end: int) -> TrainingTable | None:
-    """The first run of `|` lines in [start, end): header, alignment row, rows."""
+    """The first run of `|` lines in [start, end): header, alignment row, rows.
+
+    Parsed per text of the section (cached) and moved to its place: a fix elsewhere in the card
+    changes where the table is, not what it says.
+    """
+    found = _table_at_zero(body[start:end])
+    if found is None or start == 0:
+        return found
+    return TrainingTable(_moved(found.header, start), _moved(found.align, start),
+                         tuple(_moved(row, start) for row in found.rows))
+
+
+def _moved(row: TableRow, offset: int) -> TableRow:
+    line = row.line
+    return TableRow(row.cells, Line(line.start + offset, line.end + offset, line.stop + offset))
+
+
+@functools.lru_cache(maxsize=64)
+def _table_at_zero(segment: str) -> TrainingTable | None:
     rows: list[TableRow] = []
-    for line in _lines_between(body, start, end):
-        text = body[line.start : line.end]
+    for line in _lines_between(segment, 0, len(segment)):
+        text = segment[line.start : line.end]
         if text.lstrip().startswith("|"):
             rows.append(TableRow(_cells(text), line))
         elif rows:
