@@ -108,3 +108,17 @@ def test_every_written_model_index_is_hub_valid(folder: str) -> None:
         assert name
     print(f"\n{folder}: {written} model-indexes written, all valid")
     assert written > (2 if folder == "seeds" else 300)
+
+
+def test_no_decisive_task_evidence_writes_nothing_and_says_why() -> None:
+    from cardfix.rules import load_rules, override_params
+
+    rule = next(r for r in load_rules() if r.code == "CF201")
+    blind = override_params(rule, {"inference": []}, "test")
+    card = ("---\nmodel-index:\n- name: m\n  results: []\n---\n# m\n\nIt achieves the following results on the "
+            "evaluation set:\n- Loss: 0.3\n- Accuracy: 0.9\n")
+    result = repair(card, rules=(blind,))
+    assert not result.changed
+    assert [f.message for f in result.findings] == [
+        "model-index results are empty, but nothing in the card decides the task (metrics: accuracy); pass --task"]
+    assert repair(card, rules=(blind,), options=Options(task="text-classification")).changed
