@@ -7,7 +7,6 @@ indentation style, splices that text into the original, and the engine verifies 
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import math
@@ -111,9 +110,12 @@ FrontMatterEdit = SetKey | SetNode
 
 
 def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]:
-    """What the data must look like after the edit (copying only along the edited path; `data` is kept)."""
+    """What the data must look like after the edit (copying only along the edited path; `data` is kept).
+
+    The edit's value is shared, not copied: edits and parsed data are never changed in place.
+    """
     path = (edit.key,) if isinstance(edit, SetKey) else edit.path
-    return _set_in(data, path, copy.deepcopy(edit.value))  # type: ignore[no-any-return]
+    return _set_in(data, path, edit.value)  # type: ignore[no-any-return]
 
 
 def _set_in(node: Any, path: Path, value: Any) -> Any:
