@@ -62,21 +62,25 @@ def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, veri
     seen = {card.render()}
     version = 0  # bumped by every applied change; `fixed` only changes with it
     quiet_since: dict[str, int] = {}  # rule -> version at which it last ran and changed nothing
+    stages = _stages(rules)
     for passes in range(1, MAX_PASSES + 1):
         changed = False
-        for rule in rules:
-            if quiet_since.get(rule.code) == version:
-                continue  # same card, same rule: a pure function gives the same nothing again
-            outcome = rule.action.fn(state.facts, rule.params, options)
-            state, applied, problem = _apply(state, outcome.edits, strict)
-            if applied:
-                state.fixed.add(rule.code)
-                version += 1
-            else:
-                quiet_since[rule.code] = version
-            changed |= applied
-            for item in _findings(rule, outcome, problem):
-                findings.setdefault((item.code, item.message), item)
+        for stage in stages:
+            due = [rule for rule in stage if quiet_since.get(rule.code) != version]
+            # (a rule that ran quiet on this very card would give the same nothing again)
+            batch = None if strict else _run_stage(state, due, options)
+            seen_version = version  # what every rule of a batch saw
+            steps = batch or _run_one_by_one(state, due, options, strict)
+            for rule, outcome, applied, problem, after in steps:
+                state = after
+                if applied:
+                    state.fixed.add(rule.code)
+                    version += 1
+                else:
+                    quiet_since[rule.code] = seen_version if batch else version
+                changed |= applied
+                for item in _findings(rule, outcome, problem):
+                    findings.setdefault((item.code, item.message), item)
         state = _materialize(state)
         if not changed:
             if verify and not strict:
@@ -87,6 +91,51 @@ def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, veri
             return _give_up(original, findings, passes, "the rules undo each other's edits (a cycle)")
         seen.add(text)
     return _give_up(original, findings, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
+
+
+Step = tuple[Rule, Outcome, bool, "str | None", "_State"]
+
+
+def _stages(rules: Sequence[Rule]) -> list[list[Rule]]:
+    stages: dict[int, list[Rule]] = {}
+    for rule in rules:
+        stages.setdefault(rule.action.stage, []).append(rule)
+    return [stages[k] for k in sorted(stages)]
+
+
+def _run_stage(state: _State, rules: Sequence[Rule], options: Options) -> list[Step] | None:
+    """The rules of one stage read the same facts and their edits are applied together: one new body
+    (and one reading of its facts) per stage instead of one per rule. None if their edits conflict."""
+    facts = state.facts
+    outcomes = [(rule, rule.action.fn(facts, rule.params, options)) for rule in rules]
+    edits = [edit for _, outcome in outcomes for edit in outcome.edits]
+    if not edits:
+        return [(rule, outcome, False, None, state) for rule, outcome in outcomes]
+    after, applied, problem = _apply(state, edits, False)
+    if problem is not None:
+        return None
+    return [(rule, outcome, applied and _changes(state, outcome.edits), None, after) for rule, outcome in outcomes]
+
+
+def _changes(state: _State, edits: Sequence[Edit]) -> bool:
+    """Whether any of one rule's edits changes the card (a batch applies them with other rules' edits)."""
+    for edit in edits:
+        if isinstance(edit, BodyEdit):
+            if state.card.body[edit.start : edit.end] != edit.text:
+                return True
+        elif not same_data(apply_to_data(state.data, edit), state.data):
+            return True
+    return False
+
+
+def _run_one_by_one(state: _State, rules: Sequence[Rule], options: Options, strict: bool) -> list[Step]:
+    """Each rule reads the card as the previous one left it (strict mode, or a batch that conflicted)."""
+    steps: list[Step] = []
+    for rule in rules:
+        outcome = rule.action.fn(state.facts, rule.params, options)
+        state, applied, problem = _apply(state, outcome.edits, strict)
+        steps.append((rule, outcome, applied, problem, state))
+    return steps
 
 
 class _State:

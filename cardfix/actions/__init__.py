@@ -26,8 +26,10 @@ class Param:
 class Action:
     name: str
     fn: ActionFn
-    # Stage orders rules within a pass: table repair (1) before metadata (2) before the model-index that
-    # reads the repaired table (3), sections that read both (4), and checks of the result (5).
+    # Stage orders rules within a pass: table repair (1) before metadata and table order (2) before the
+    # model-index that reads the repaired table (3), sections that read both (4), and checks (5). The rules
+    # of one stage read the same facts and their edits are applied together, so a rule must not depend on
+    # another rule of its own stage (the fix loop would still get there, one pass later).
     stage: int
     params: Mapping[str, Param] = field(default_factory=dict)
 

@@ -181,7 +181,7 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
 TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN}
 ACTIONS = [
     Action("align_swapped_columns", align_swapped_columns, stage=1, params=TABLE_PARAMS),
-    Action("canonical_column_order", canonical_column_order, stage=1,
+    Action("canonical_column_order", canonical_column_order, stage=2,
            params={**TABLE_PARAMS, "only_after": Param("list", ["CF301"])}),
     Action("report_table_anomalies", report_table_anomalies, stage=5,
            params={"jump_factor": Param("float", 1.5)}),
