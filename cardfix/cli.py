@@ -102,7 +102,7 @@ class Run:
 
     def results(self) -> Iterator[Result]:
         with ExitStack() as stack:
-            report = stack.enter_context(open(self.report_path, "w", encoding="utf-8")) if self.report_path else None
+            report = stack.enter_context(self._open_report()) if self.report_path else None
             advance = _progress(stack, len(self.targets)) if not self.quiet else None
             for result in process(self.targets, self.job, jobs=self.jobs):
                 self._count(result, report)
@@ -110,6 +110,13 @@ class Run:
                     advance()
                 if result.error is None:
                     yield result
+
+    def _open_report(self) -> IO[str]:
+        try:
+            return open(self.report_path or "", "w", encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write the report {self.report_path}: {exc.strerror or exc}")
+            raise  # unreachable: _fail exits
 
     def _count(self, result: Result, report: IO[str] | None) -> None:
         self.counts["cards"] += 1

@@ -122,3 +122,9 @@ def test_bulk_corpus_through_the_cli_in_parallel() -> None:
     rows = json.loads(proc.stdout)
     assert len({r["path"] for r in rows}) > 1500
     assert "2305 cards" in proc.stderr and "0 errors" in proc.stderr
+
+
+def test_an_unwritable_report_is_a_one_line_error(tmp_path: Path) -> None:
+    code, out, err = invoke("check", "--report", str(tmp_path / "missing" / "r.jsonl"), str(ROOT / "examples"))
+    assert (code, out) == (2, b"")
+    assert err.startswith("cardfix: cannot write the report ") and err.count("\n") == 1
