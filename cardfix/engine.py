@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cardfix.card import Card
 from cardfix.edits import BodyEdit, Edit, Finding, Outcome
@@ -93,7 +93,14 @@ def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, veri
     return _give_up(original, findings, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
 
 
-Step = tuple[Rule, Outcome, bool, "str | None", "_State"]
+class Step(NamedTuple):
+    """One rule's turn: what it said, whether its edits changed the card, and the card after."""
+
+    rule: Rule
+    outcome: Outcome
+    applied: bool
+    problem: str | None
+    after: _State
 
 
 def _stages(rules: Sequence[Rule]) -> list[list[Rule]]:
@@ -110,11 +117,12 @@ def _run_stage(state: _State, rules: Sequence[Rule], options: Options) -> list[S
     outcomes = [(rule, rule.action.fn(facts, rule.params, options)) for rule in rules]
     edits = [edit for _, outcome in outcomes for edit in outcome.edits]
     if not edits:
-        return [(rule, outcome, False, None, state) for rule, outcome in outcomes]
+        return [Step(rule, outcome, False, None, state) for rule, outcome in outcomes]
     after, applied, problem = _apply(state, edits, False)
     if problem is not None:
         return None
-    return [(rule, outcome, applied and _changes(state, outcome.edits), None, after) for rule, outcome in outcomes]
+    return [Step(rule, outcome, applied and _changes(state, outcome.edits), None, after)
+            for rule, outcome in outcomes]
 
 
 def _changes(state: _State, edits: Sequence[Edit]) -> bool:
@@ -134,7 +142,7 @@ def _run_one_by_one(state: _State, rules: Sequence[Rule], options: Options, stri
     for rule in rules:
         outcome = rule.action.fn(state.facts, rule.params, options)
         state, applied, problem = _apply(state, outcome.edits, strict)
-        steps.append((rule, outcome, applied, problem, state))
+        steps.append(Step(rule, outcome, applied, problem, state))
     return steps
 
 
