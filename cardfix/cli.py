@@ -259,8 +259,8 @@ def _finding_line(row: dict[str, object], format: Format) -> str:
 
 @app.command("rules")
 def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
-                  templates: Annotated[bool, typer.Option(help="Show the section templates.")] = False) -> None:
-    """List the rules: code, name, summary (and, with --templates, the section templates)."""
+                  templates: Annotated[bool, typer.Option(help="Show the section templates.")] = True) -> None:
+    """List the rules: code, name, summary, and the section templates (--no-templates hides them)."""
     try:
         rules = sorted(load_rules(), key=lambda r: r.code)
     except RuleError as exc:
@@ -276,7 +276,7 @@ def rules_command(format: Annotated[Format, typer.Option("--format", help="text 
         if templates and "sentences" in r.params:
             for item in r.params["sentences"]:
                 for i, sentence in enumerate(item if isinstance(item, list) else [item]):
-                    _out(f"        {'or' if i else '- '} {sentence}\n")
+                    _out(f"        {'or' if i else ' -'} {sentence}\n")
             _out(f"        (no facts) {r.params['empty']}\n")
 
 

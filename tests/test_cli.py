@@ -159,3 +159,10 @@ def test_rules_lists_codes_names_summaries() -> None:
     code, out, _ = invoke("rules")
     assert code == 0
     assert out.decode().startswith("CF101  base-model-from-link")
+
+
+def test_rules_shows_the_section_templates() -> None:
+    out = invoke("rules")[1].decode()
+    assert "- `{model_name}` is a fine-tuned version of" in out
+    assert "(no facts) The card does not describe this model." in out
+    assert "{model_name}" not in invoke("rules", "--no-templates")[1].decode()
