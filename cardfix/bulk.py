@@ -54,7 +54,8 @@ def process(targets: Iterable[Target], job: Job, jobs: int = 1) -> Iterator[Resu
     """Results in the order of `targets`, whatever `jobs` is; memory stays flat (imap streams)."""
     targets = list(targets)
     local = {t for t in targets if t.path == STDIN or t.error is not None}
-    if jobs <= 1 or len(targets) - len(local) < 2 * CHUNK:
+    # Workers are forked so they share the loaded rules; without fork (Windows) the run is sequential.
+    if jobs <= 1 or len(targets) - len(local) < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
         for target in targets:
             yield _process(target, job)
         return
