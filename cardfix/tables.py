@@ -109,7 +109,8 @@ def is_sorted_order(columns: tuple[str, ...]) -> bool:
     return keys == sorted(keys)
 
 
-def analyse(table: TrainingTable, summary: Sequence[Item], bounds: Sequence[Bound], margin: float) -> Analysis | None:
+def analyse(table: TrainingTable, summary: Sequence[Item], bounds: Sequence[Bound], margin: float,
+            resume_jump: float = 1.5) -> Analysis | None:
     """None when the table cannot carry this defect (not a sorted header, or live order equals it)."""
     columns = metric_columns(table)
     if columns is None or not is_sorted_order(columns):
@@ -125,7 +126,7 @@ def analyse(table: TrainingTable, summary: Sequence[Item], bounds: Sequence[Boun
     width = len(table.header.cells)
     if any(len(row.cells) != width for row in table.rows):
         return Analysis(columns, live, None, "rows with a different number of cells than the header")
-    return Analysis(columns, live, *_boundary(table, columns, live, summary, bounds, margin))
+    return Analysis(columns, live, *_boundary(table, columns, live, summary, bounds, margin, resume_jump))
 
 
 def readings(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ...]
@@ -140,7 +141,7 @@ def readings(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ..
 
 
 def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ...], summary: Sequence[Item],
-              bounds: Sequence[Bound], margin: float) -> tuple[int | None, str]:
+              bounds: Sequence[Bound], margin: float, resume_jump: float) -> tuple[int | None, str]:
     restored, logged = readings(table, columns, live)
     n = len(restored)
     if n == 0:
@@ -158,10 +159,24 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
     if best == n:
         return n, ""
     runner_up = min((costs[b] for b in candidates if b != best), default=math.inf)
-    if runner_up - costs[best] <= margin * costs[best] + 1e-9:
-        return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
-                      "decisive (another reading of the rows is almost as smooth)")
-    return best, ""
+    if runner_up - costs[best] > margin * costs[best] + 1e-9:
+        return best, ""
+    if best in resume_rows(table, resume_jump):
+        return best, ""  # the smoothest reading starts where the epochs jump: where training resumed
+    return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
+                  "decisive (another reading of the rows is almost as smooth)")
+
+
+def resume_rows(table: TrainingTable, jump_factor: float) -> set[int]:
+    """Rows whose epoch jumps ahead (more than `jump_factor` times the usual step) or goes back."""
+    epochs = [number(row.cells[1]) if len(row.cells) > 1 else None for row in table.rows]
+    steps = {i: (b - a) for i, (a, b) in enumerate(zip(epochs, epochs[1:]), start=1)
+             if a is not None and b is not None}
+    positive = sorted(s for s in steps.values() if s > 0)
+    if len(positive) < 2:
+        return set()
+    usual = positive[len(positive) // 2]
+    return {i for i, step in steps.items() if step > jump_factor * usual or step <= 0}
 
 
 def _distinct(candidates: list[int], restored: list[dict[str, float | None]],

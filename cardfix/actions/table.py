@@ -37,9 +37,9 @@ def _analysis(facts: Facts, params: Mapping[str, Any]) -> Analysis | None:
     table = facts.table
     if table is None:
         return None
-    key = ("swap-analysis", id(params["bounds"]), float(params["margin"]))
-    return facts.body.memo(key, lambda: analyse(table, facts.summary, bounds_from(params["bounds"]),  # type: ignore[no-any-return]
-                                                float(params["margin"])))
+    key = ("swap-analysis", id(params["bounds"]), float(params["margin"]), float(params["resume_jump"]))
+    return facts.body.memo(key, lambda: analyse(  # type: ignore[no-any-return]
+        table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]), float(params["resume_jump"])))
 
 
 def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -79,7 +79,8 @@ def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Opt
     if live is None or live == columns or any(len(r.cells) != len(table.header.cells) for r in table.rows):
         return NOTHING
     if not params["only_after"]:  # reordering any table: only one whose rows all agree with its header
-        analysis = analyse(table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]))
+        analysis = analyse(table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]),
+                           float(params["resume_jump"]))
         if analysis is not None and analysis.boundary != len(table.rows):
             return NOTHING
     text = _render_table(table, (*table.header.cells[:3], *live), facts.card.newline)
@@ -178,7 +179,7 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
     return []
 
 
-TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN}
+TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN, "resume_jump": Param("float", 1.5)}
 ACTIONS = [
     Action("align_swapped_columns", align_swapped_columns, stage=1, params=TABLE_PARAMS),
     Action("canonical_column_order", canonical_column_order, stage=2,
