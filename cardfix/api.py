@@ -97,16 +97,8 @@ def repair_file(path: str | Path, *, select: Iterable[str] | None = None, ignore
                 options: Options | None = None, in_place: bool = False,
                 max_bytes: int | None = DEFAULT_MAX_BYTES) -> Result:
     """Repair one file; with `in_place`, rewrite it atomically when it changed. Never raises for bad input."""
-    from cardfix.files import write_atomic
-
     result = read_and_repair(Path(path), choose_rules(select, ignore), options or Options(), max_bytes)
-    if in_place and result.ok and result.changed:
-        try:
-            write_atomic(str(path), result.text.encode("utf-8"))
-        except OSError as exc:
-            return Result(result.original, False, result.findings, f"cannot write: {describe_os_error(exc)}",
-                          result.original, result.path)
-    return result
+    return _write_in_place(result) if in_place else result
 
 
 def repair_many(paths: Iterable[str | Path], *, jobs: int = 1, select: Iterable[str] | None = None,
@@ -117,15 +109,23 @@ def repair_many(paths: Iterable[str | Path], *, jobs: int = 1, select: Iterable[
     Results stream: memory does not grow with the number of cards.
     """
     from cardfix.bulk import Job, process
-    from cardfix.files import discover, write_atomic
+    from cardfix.files import discover
 
     targets = discover([str(p) for p in paths])
     job = Job(choose_rules(select, ignore), options or Options(), max_bytes, keep_text=True)
     for result in process(targets, job, jobs=jobs):
-        if in_place and result.ok and result.changed and result.path:
-            try:
-                write_atomic(result.path, result.text.encode("utf-8"))
-            except OSError as exc:
-                result = Result(result.original, False, result.findings,
-                                f"cannot write: {describe_os_error(exc)}", result.original, result.path)
-        yield result
+        yield _write_in_place(result) if in_place else result
+
+
+def _write_in_place(result: Result) -> Result:
+    """Rewrite a changed card's file atomically; a failed write becomes the result's error."""
+    from cardfix.files import write_atomic
+
+    if not (result.ok and result.changed and result.path):
+        return result
+    try:
+        write_atomic(result.path, result.text.encode("utf-8"))
+    except OSError as exc:
+        return Result(result.original, False, result.findings, f"cannot write: {describe_os_error(exc)}",
+                      result.original, result.path)
+    return result

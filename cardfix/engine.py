@@ -13,8 +13,8 @@ from cardfix.frontmatter import (
     FrontMatterEdit,
     FrontMatterError,
     ParsedFrontMatter,
-    SetKey,
     apply_to_data,
+    edit_path,
     parse_front_matter,
     same_data,
     splice,
@@ -203,13 +203,9 @@ def _materialize(state: _State) -> _State:
 
 
 def _overlaps(a: FrontMatterEdit, b: FrontMatterEdit) -> bool:
-    first, second = _edit_path(a), _edit_path(b)
+    first, second = edit_path(a), edit_path(b)
     shorter = min(len(first), len(second))
     return first[:shorter] == second[:shorter]
-
-
-def _edit_path(edit: FrontMatterEdit) -> tuple[str | int, ...]:
-    return (edit.key,) if isinstance(edit, SetKey) else edit.path
 
 
 def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, bool, str | None]:
@@ -245,17 +241,14 @@ def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit]) ->
         expected = apply_to_data(front_matter.data, edit)
         front_matter = parse_front_matter(text)
         if not same_data(front_matter.data, expected):
-            raise EditConflict(f"the front-matter edit of {_edit_key(edit)!r} did not read back as written")
+            raise EditConflict(f"the front-matter edit of {'/'.join(map(str, edit_path(edit)))!r} did not read "
+                               "back as written")
     card = state.card.with_body(body)
     if text != state.card.front_matter:
         card = card.with_front_matter(text)
     if card == state.card:
         return state, False, None
     return _State(card, front_matter, state.fixed), True, None
-
-
-def _edit_key(edit: Edit) -> str:
-    return str(getattr(edit, "key", None) or "/".join(map(str, getattr(edit, "path", ()))))
 
 
 def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:

@@ -114,8 +114,12 @@ def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]
 
     The edit's value is shared, not copied: edits and parsed data are never changed in place.
     """
-    path = (edit.key,) if isinstance(edit, SetKey) else edit.path
-    return _set_in(data, path, edit.value)  # type: ignore[no-any-return]
+    return _set_in(data, edit_path(edit), edit.value)  # type: ignore[no-any-return]
+
+
+def edit_path(edit: FrontMatterEdit) -> Path:
+    """Where an edit lands in the data: a top-level key, or a path into it."""
+    return (edit.key,) if isinstance(edit, SetKey) else edit.path
 
 
 def _set_in(node: Any, path: Path, value: Any) -> Any:
