@@ -9,6 +9,7 @@ prefix of rows and a live suffix. `analyse` finds the boundary from evidence, or
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,14 +170,38 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
 
 def resume_rows(table: TrainingTable, jump_factor: float) -> set[int]:
     """Rows whose epoch jumps ahead (more than `jump_factor` times the usual step) or goes back."""
-    epochs = [number(row.cells[1]) if len(row.cells) > 1 else None for row in table.rows]
-    steps = {i: (b - a) for i, (a, b) in enumerate(zip(epochs, epochs[1:]), start=1)
-             if a is not None and b is not None}
-    positive = sorted(s for s in steps.values() if s > 0)
-    if len(positive) < 2:
-        return set()
-    usual = positive[len(positive) // 2]
-    return {i for i, step in steps.items() if step > jump_factor * usual or step <= 0}
+    return {b.row for b in progress_breaks(table, "Epoch", jump_factor)}
+
+
+@dataclass(frozen=True)
+class Break:
+    """A row where a progress column (Epoch, Step) goes backwards or jumps past its usual step."""
+
+    row: int  # index into table.rows
+    before: float
+    after: float
+    kind: str  # "backwards" or "jump"
+    typical: float  # the median step
+
+
+def progress_breaks(table: TrainingTable, column: str, jump_factor: float | None) -> list[Break]:
+    """Breaks in `column`; jumps only with a `jump_factor` (None: backwards steps only)."""
+    index = table.column(column)
+    if index is None:
+        return []
+    values = [(v, i) for i, row in enumerate(table.rows) if index < len(row.cells)
+              and (v := number(row.cells[index])) is not None]
+    steps = [b[0] - a[0] for a, b in zip(values, values[1:])]
+    if len(steps) < 2:
+        return []
+    typical = statistics.median(steps)
+    breaks = []
+    for (before, _), (after, row), step in zip(values, values[1:], steps):
+        if step <= 0:
+            breaks.append(Break(row, before, after, "backwards", typical))
+        elif jump_factor is not None and typical > 0 and step > jump_factor * typical:
+            breaks.append(Break(row, before, after, "jump", typical))
+    return breaks
 
 
 def _distinct(candidates: list[int], restored: list[dict[str, float | None]],

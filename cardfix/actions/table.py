@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from cardfix.tables import (
     live_order,
     metric_columns,
     number,
+    progress_breaks,
     render_align,
     render_row,
     table_name,
@@ -118,24 +118,16 @@ def _cell_counts(facts: Facts, table: TrainingTable) -> list[Report]:
 
 
 def _progress(facts: Facts, table: TrainingTable, column: str, jump_factor: float | None) -> list[Report]:
-    index = table.column(column)
-    if index is None:
-        return []
-    points = [(number(r.cells[index]), r) for r in table.rows if index < len(r.cells)]
-    values = [(v, r) for v, r in points if v is not None]
-    steps = [b[0] - a[0] for a, b in zip(values, values[1:])]
-    if len(steps) < 2:
-        return []
-    typical = statistics.median(steps)
     found = []
-    for (before, _), (after, row), step in zip(values, values[1:], steps):
-        if step <= 0:
-            found.append(Report(f"{column} goes backwards from {_fmt(before)} to {_fmt(after)} (restarted or "
-                                "resumed training?)", facts.line_number(row.line.start)))
-        elif jump_factor is not None and typical > 0 and step > jump_factor * typical:
-            found.append(Report(f"{column} jumps from {_fmt(before)} to {_fmt(after)} (usual step "
-                                f"{_fmt(typical)}): training was probably resumed from a checkpoint, or rows "
-                                "are missing", facts.line_number(row.line.start)))
+    for b in progress_breaks(table, column, jump_factor):
+        line = facts.line_number(table.rows[b.row].line.start)
+        if b.kind == "backwards":
+            found.append(Report(f"{column} goes backwards from {_fmt(b.before)} to {_fmt(b.after)} (restarted or "
+                                "resumed training?)", line))
+        else:
+            found.append(Report(f"{column} jumps from {_fmt(b.before)} to {_fmt(b.after)} (usual step "
+                                f"{_fmt(b.typical)}): training was probably resumed from a checkpoint, or rows "
+                                "are missing", line))
     return found
 
 
