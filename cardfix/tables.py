@@ -242,9 +242,12 @@ def _summary_limits(restored: Sequence[Mapping[str, float | None]], logged: Sequ
 
 def _matches(row: Mapping[str, float | None], wanted: Mapping[str, float | None]) -> bool:
     shared = [k for k in row if k in wanted]
-    return len(shared) == len(row) and all(
-        row[k] is not None and wanted[k] is not None and abs(row[k] - wanted[k]) < 5e-5  # type: ignore[operator]
-        for k in shared)
+    return len(shared) == len(row) and all(same_as_shown(row[k], wanted[k]) for k in shared)
+
+
+def same_as_shown(value: float | None, other: float | None) -> bool:
+    """Equal as the card shows them (both sides come from text rounded to 4 decimals)."""
+    return value is not None and other is not None and abs(value - other) < 5e-5
 
 
 def _series(rows: Sequence[Mapping[str, float | None]], column: str) -> list[float]:

@@ -16,7 +16,7 @@ from cardfix.facts import Facts, Options, is_repo_id
 from cardfix.frontmatter import SetKey, SetNode, Written
 from cardfix.resources import schema_path
 from cardfix.schema import dotted, load_schema, validate
-from cardfix.tables import metric_columns, number
+from cardfix.tables import metric_columns, number, same_as_shown
 
 KEY_ORDER = Param("list", ["library_name", "language", "license", "base_model", "tags", "datasets", "metrics",
                            "model-index"])
@@ -247,7 +247,7 @@ def _disagreements(metrics: Sequence[Metric], other: Sequence[Metric], used: str
     found = []
     for metric in metrics:
         alt = others.get(metric.type)
-        if alt is not None and abs(float(alt.value) - float(metric.value)) > 5e-5:
+        if alt is not None and not same_as_shown(float(alt.value), float(metric.value)):
             other_name = "summary" if used == "final-row" else "final row"
             found.append(Report(f"{metric.name}: the {used.replace('-', ' ')} says {metric.text}, the "
                                 f"{other_name} says {alt.text}; kept {metric.text} (see --results-from)", line))

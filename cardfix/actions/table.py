@@ -20,6 +20,7 @@ from cardfix.tables import (
     progress_breaks,
     render_align,
     render_row,
+    same_as_shown,
     table_name,
 )
 
@@ -131,11 +132,6 @@ def _progress(facts: Facts, table: TrainingTable, column: str, jump_factor: floa
     return found
 
 
-def _close(value: float | None, wanted: float | None) -> bool:
-    """Equal as the card rounds them (both sides come from 4-decimal text)."""
-    return value is not None and wanted is not None and abs(value - wanted) < 5e-5
-
-
 def _fmt(value: float) -> str:
     return f"{value:g}"
 
@@ -159,7 +155,7 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
         return []
     width = len(table.header.cells)
     matching = [i for i, row in enumerate(table.rows)
-                if len(row.cells) == width and all(_close(number(row.cells[k]), v) for k, v in shared)]
+                if len(row.cells) == width and all(same_as_shown(number(row.cells[k]), v) for k, v in shared)]
     line = facts.line_number(facts.summary[0].start)
     if not matching:
         return [Report("the evaluation summary matches no training-results row: expected when the best "
