@@ -8,6 +8,8 @@ prefix of rows and a live suffix. `analyse` finds the boundary from evidence, or
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -80,7 +82,8 @@ class Analysis:
     header: tuple[str, ...]  # the metric columns as the header has them (sorted order)
     live: tuple[str, ...]  # the same columns in live order
     boundary: int | None
-    reason: str = ""
+    reason: str = ""  # why undecided
+    basis: str = ""  # what decided a realignment
 
     def live_rows(self, table: TrainingTable) -> range:
         return range(self.boundary if self.boundary is not None else len(table.rows), len(table.rows))
@@ -110,8 +113,19 @@ def is_sorted_order(columns: tuple[str, ...]) -> bool:
     return keys == sorted(keys)
 
 
-def analyse(table: TrainingTable, summary: Sequence[Item], bounds: Sequence[Bound], margin: float,
-            resume_jump: float = 1.5) -> Analysis | None:
+@dataclass(frozen=True)
+class Evidence:
+    """How CF301 weighs the evidence: the rule's parameters (rules/CF301-align-swapped-columns.yaml)."""
+
+    bounds: tuple[Bound, ...]
+    margin: float = 0.4  # the best reading wins outright when every other is this much rougher
+    resume_jump: float = 1.5  # an epoch step this many times the usual one marks a resume
+    noise_steps: float = 30.0  # a reading this many typical steps rougher than the best is ruled out
+    counts: regex.Pattern[str] | None = None  # metrics that are a count over the evaluation set (correct / N)
+    count_alpha: float = 0.01  # how unlikely a chance fit of the shared values must be to fix N
+
+
+def analyse(table: TrainingTable, summary: Sequence[Item], evidence: Evidence) -> Analysis | None:
     """None when the table cannot carry this defect (not a sorted header, or live order equals it)."""
     columns = metric_columns(table)
     if columns is None or not is_sorted_order(columns):
@@ -127,7 +141,8 @@ def analyse(table: TrainingTable, summary: Sequence[Item], bounds: Sequence[Boun
     width = len(table.header.cells)
     if any(len(row.cells) != width for row in table.rows):
         return Analysis(columns, live, None, "rows with a different number of cells than the header")
-    return Analysis(columns, live, *_boundary(table, columns, live, summary, bounds, margin, resume_jump))
+    boundary, reason, basis = _boundary(table, columns, live, summary, evidence)
+    return Analysis(columns, live, boundary, reason, basis)
 
 
 def readings(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ...]
@@ -141,31 +156,105 @@ def readings(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ..
     return restored, logged
 
 
+Rows = list[dict[str, float | None]]
+
+
 def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ...], summary: Sequence[Item],
-              bounds: Sequence[Bound], margin: float, resume_jump: float) -> tuple[int | None, str]:
+              evidence: Evidence) -> tuple[int | None, str, str]:
+    """The first live row (n: none), or None; the reason when undecided, the evidence that decided."""
     restored, logged = readings(table, columns, live)
     n = len(restored)
     if n == 0:
-        return n, ""
-    rest_ok = [_in_bounds(row, bounds) for row in restored]
-    live_ok = [_in_bounds(row, bounds) for row in logged]
+        return n, "", ""
+    rest_ok = [_in_bounds(row, evidence.bounds) for row in restored]
+    live_ok = [_in_bounds(row, evidence.bounds) for row in logged]
     candidates = [b for b in range(1, n + 1) if all(rest_ok[:b]) and all(live_ok[b:])]
     low, high = _summary_limits(restored, logged, summary)
     candidates = [b for b in candidates if low <= b <= high]
     if not candidates:
-        return None, "no reading of the rows fits the value ranges and the evaluation summary"
+        return None, "no reading of the rows fits the value ranges and the evaluation summary", ""
     candidates = _distinct(candidates, restored, logged)
-    costs = {b: _roughness(restored[:b] + logged[b:], columns) for b in candidates}
+    reading = {b: restored[:b] + logged[b:] for b in candidates}
+    costs = {b: _roughness(reading[b], columns) for b in candidates}
     best = min(candidates, key=lambda b: (costs[b], -b))
     if best == n:
-        return n, ""
-    runner_up = min((costs[b] for b in candidates if b != best), default=math.inf)
-    if runner_up - costs[best] > margin * costs[best] + 1e-9:
-        return best, ""
-    if best in resume_rows(table, resume_jump):
-        return best, ""  # the smoothest reading starts where the epochs jump: where training resumed
+        return n, "", ""
+    if len(candidates) == 1:
+        return best, "", "the only reading the value ranges and the evaluation summary allow"
+    close = [b for b in candidates if b != best and costs[b] - costs[best] <= evidence.margin * costs[best] + 1e-9]
+    if not close:
+        return best, "", f"every other reading is over {evidence.margin:.0%} rougher"
+    if best in resume_rows(table, evidence.resume_jump):
+        return best, "", "the smoothest reading, beginning where the epochs jump (where training resumed)"
+    # The readings almost as smooth, other than the table as written (only the margin overturns that one:
+    # a learning curve's first jump is many typical steps), may still be ruled out by the noise or counts.
+    why = []
+    step = typical_step(reading[best], columns)
+    rougher = [b for b in close if b != n and step and costs[b] - costs[best] > evidence.noise_steps * step]
+    if rougher:
+        why.append(f"are over {evidence.noise_steps:g} typical steps ({step:g}) rougher")
+    counted = [c for c in columns if evidence.counts is not None and evidence.counts.fullmatch(c)]
+    uncounted = [b for b in close if b != n and b not in rougher and any(
+        _count_rules_out(reading[best], reading[b], c, evidence.count_alpha) for c in counted)]
+    if uncounted:
+        why.append(f"put {' or '.join(counted)} values that fit no evaluation-set size the shared ones establish")
+    if set(close) <= {*rougher, *uncounted}:
+        return best, "", f"the smoothest reading; the others almost as smooth {' or '.join(why)}"
     return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
-                  "decisive (another reading of the rows is almost as smooth)")
+                  "decisive (another reading of the rows is almost as smooth)"), ""
+
+
+def typical_step(rows: Rows, columns: Sequence[str]) -> float:
+    """The median change between consecutive values of a metric column: the table's own noise level."""
+    steps = [abs(b - a) for column in columns for a, b in itertools.pairwise(_series(rows, column))]
+    return statistics.median(steps) if steps else 0.0
+
+
+# Count evidence. An accuracy is correct / N over a fixed evaluation set, shown rounded to 4 decimals, so
+# every true value lies within ROUNDING of some k / N with the same N. A loss read as accuracy rarely does.
+ROUNDING = 5e-5 + 1e-12
+RESOLUTION = 1e-4  # the share of [0, 1] within rounding of one k / N: a chance fit of N has odds N * 1e-4
+MAX_SIZE = 10_000  # past this every 4-decimal value fits: no evidence
+SIZE_MULTIPLES = 4  # shared values that are all multiples of 2, 3 or 4 counts also fit N / 2, N / 3, N / 4
+
+
+def _count_rules_out(best: Rows, other: Rows, column: str, alpha: float) -> bool:
+    """Whether `other`'s values in `column` fit none of the evaluation-set sizes that the values both
+    readings share establish, while `best`'s fit one of them."""
+    ours = frozenset(v for row in best if (v := row.get(column)) is not None)
+    theirs = frozenset(v for row in other if (v := row.get(column)) is not None)
+    sizes = eval_sizes(ours & theirs, alpha)
+    return any(_fits(ours, size) for size in sizes) and not any(_fits(theirs, size) for size in sizes)
+
+
+@functools.lru_cache(maxsize=256)
+def eval_sizes(values: frozenset[float], alpha: float) -> tuple[int, ...]:
+    """The evaluation-set sizes these values establish: the smallest N they all fit, when so many values
+    fitting so small an N by chance has odds below `alpha`, and the N up to SIZE_MULTIPLES times it that
+    they fit as well. Empty when the values establish nothing."""
+    if len(values) < 3:
+        return ()
+    limit = _significant_size(len(values), alpha)
+    first = next((size for size in range(1, limit + 1) if _fits(values, size)), None)
+    if first is None:
+        return ()
+    return tuple(size for size in range(first, SIZE_MULTIPLES * first + 1) if _fits(values, size))
+
+
+@functools.lru_cache(maxsize=64)
+def _significant_size(count: int, alpha: float) -> int:
+    """The largest N such that `count` random 4-decimal values fit some size <= N with odds below alpha."""
+    odds, size = 0.0, 0
+    while size < MAX_SIZE:
+        odds += min(1.0, (size + 1) * RESOLUTION) ** count
+        if odds >= alpha:
+            break
+        size += 1
+    return size
+
+
+def _fits(values: frozenset[float], size: int) -> bool:
+    return all(abs(round(v * size) / size - v) <= ROUNDING for v in values)
 
 
 def resume_rows(table: TrainingTable, jump_factor: float) -> set[int]:

@@ -10,6 +10,7 @@ from cardfix.edits import NOTHING, BodyEdit, Outcome, Report, fix, report
 from cardfix.facts import Facts, Options, TrainingTable
 from cardfix.tables import (
     Analysis,
+    Evidence,
     analyse,
     bounds_from,
     column_widths,
@@ -33,14 +34,28 @@ BOUNDS = Param("list", [], check=_check_bounds)
 MARGIN = Param("float", 0.4)
 
 
+def evidence_from(params: Mapping[str, Any]) -> Evidence:
+    """The swap analysis' settings from a rule's parameters (built once per parameter set)."""
+    cached = _EVIDENCE.get(id(params))
+    if cached is not None and cached[0] is params:
+        return cached[1]
+    evidence = Evidence(bounds_from(params["bounds"]), float(params["margin"]), float(params["resume_jump"]),
+                        float(params["noise_steps"]), params["counts"], float(params["count_alpha"]))
+    _EVIDENCE[id(params)] = (params, evidence)
+    return evidence
+
+
+_EVIDENCE: dict[int, tuple[Mapping[str, Any], Evidence]] = {}
+
+
 def _analysis(facts: Facts, params: Mapping[str, Any]) -> Analysis | None:
     """The swap analysis of this body's table (memoised per body: the fix loop asks again)."""
     table = facts.table
     if table is None:
         return None
-    key = ("swap-analysis", id(params["bounds"]), float(params["margin"]), float(params["resume_jump"]))
-    return facts.body.memo(key, lambda: analyse(  # type: ignore[no-any-return]
-        table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]), float(params["resume_jump"])))
+    evidence = evidence_from(params)
+    return facts.body.memo(("swap-analysis", id(evidence)),  # type: ignore[no-any-return]
+                           lambda: analyse(table, facts.summary, evidence))
 
 
 def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -66,7 +81,8 @@ def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Opti
     first = table.rows[rows[0]].cells[1]
     return fix(f"{len(rows)} training-results rows (epoch {first} on) were logged after a resume in live key "
                f"order ({', '.join(analysis.live)}) under a checkpoint-order header; values moved under "
-               "their own columns", facts.line_number(table.rows[rows[0]].line.start), *edits)
+               f"their own columns (evidence: {analysis.basis})",
+               facts.line_number(table.rows[rows[0]].line.start), *edits)
 
 
 def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -80,8 +96,7 @@ def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Opt
     if live is None or live == columns or any(len(r.cells) != len(table.header.cells) for r in table.rows):
         return NOTHING
     if not params["only_after"]:  # reordering any table: only one whose rows all agree with its header
-        analysis = analyse(table, facts.summary, bounds_from(params["bounds"]), float(params["margin"]),
-                           float(params["resume_jump"]))
+        analysis = _analysis(facts, params)
         if analysis is not None and analysis.boundary != len(table.rows):
             return NOTHING
     text = _render_table(table, (*table.header.cells[:3], *live), facts.card.newline)
@@ -167,7 +182,9 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
     return []
 
 
-TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN, "resume_jump": Param("float", 1.5)}
+TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN, "resume_jump": Param("float", 1.5),
+                "noise_steps": Param("float", 30.0), "counts": Param("regex", None),
+                "count_alpha": Param("float", 0.01)}
 ACTIONS = [
     Action("align_swapped_columns", align_swapped_columns, stage=1, params=TABLE_PARAMS),
     Action("canonical_column_order", canonical_column_order, stage=2,
