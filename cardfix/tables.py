@@ -186,22 +186,43 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
         return best, "", f"every other reading is over {evidence.margin:.0%} rougher"
     if best in resume_rows(table, evidence.resume_jump):
         return best, "", "the smoothest reading, beginning where the epochs jump (where training resumed)"
-    # The readings almost as smooth, other than the table as written (only the margin overturns that one:
-    # a learning curve's first jump is many typical steps), may still be ruled out by the noise or counts.
+    # Readings almost as smooth may still be ruled out, except the table as written (only the margin
+    # overturns that one: a learning curve's first jump is many typical steps): by count evidence, which
+    # can rule out the smoothest reading too, then by the table's noise level.
     why = []
+    plausible = [best, *close]
+    counted = [c for c in columns if evidence.counts is not None and evidence.counts.fullmatch(c)]
+    miscounted = _miscounted(plausible, reading, counted, evidence.count_alpha, n)
+    if miscounted:
+        why.append(f"put {' or '.join(counted)} values that fit no evaluation-set size the values shared with "
+                   "another reading establish")
+        plausible = [b for b in plausible if b not in miscounted]
+        best = min(plausible, key=lambda b: (costs[b], -b))
+        if best == n:
+            return n, "", ""
     step = typical_step(reading[best], columns)
-    rougher = [b for b in close if b != n and step and costs[b] - costs[best] > evidence.noise_steps * step]
+    rest = [b for b in plausible if b != best and costs[b] - costs[best] <= evidence.margin * costs[best] + 1e-9]
+    rougher = [b for b in rest if b != n and step and costs[b] - costs[best] > evidence.noise_steps * step]
     if rougher:
         why.append(f"are over {evidence.noise_steps:g} typical steps ({step:g}) rougher")
-    counted = [c for c in columns if evidence.counts is not None and evidence.counts.fullmatch(c)]
-    uncounted = [b for b in close if b != n and b not in rougher and any(
-        _count_rules_out(reading[best], reading[b], c, evidence.count_alpha) for c in counted)]
-    if uncounted:
-        why.append(f"put {' or '.join(counted)} values that fit no evaluation-set size the shared ones establish")
-    if set(close) <= {*rougher, *uncounted}:
-        return best, "", f"the smoothest reading; the others almost as smooth {' or '.join(why)}"
+    if set(rest) <= set(rougher):
+        return best, "", f"the smoothest reading left; the others almost as smooth {' or '.join(why)}"
     return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
                   "decisive (another reading of the rows is almost as smooth)"), ""
+
+
+MAX_COUNT_READINGS = 8  # readings compared pairwise for count evidence (more: too undecided to be worth it)
+
+
+def _miscounted(plausible: list[int], reading: dict[int, Rows], counted: Sequence[str], alpha: float,
+                n: int) -> set[int]:
+    """Readings (never `n`, the table as written) whose count values fit none of the evaluation-set sizes
+    that the values shared with another plausible reading establish, while that reading's values fit one."""
+    if not counted or len(plausible) > MAX_COUNT_READINGS:
+        return set()
+    return {other for other in plausible if other != n and any(
+        _count_rules_out(reading[b], reading[other], column, alpha)
+        for b in plausible if b != other for column in counted)}
 
 
 def typical_step(rows: Rows, columns: Sequence[str]) -> float:
