@@ -263,7 +263,7 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
     for reported in [*metrics_from_summary(facts, params), *metrics_from_final_row(facts, params)]:
         shown.setdefault(reported.type, []).append(reported.text)
         names.setdefault(reported.type, set()).add(reported.name.casefold())
-    body = facts.card.body.lower()
+    body = None
     line = facts.card.front_matter_first_line
     found = []
     for metric in _filled_metrics(model_index):
@@ -271,6 +271,7 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
         texts = shown.get(kind)
         if texts is None:
             label = str(metric.get("name") or kind)
+            body = facts.card.body.lower() if body is None else body
             if kind and kind.lower() not in body and label.lower() not in body:
                 found.append(Report(f"model-index metric {label!r} ({kind}) is never mentioned in the card", line))
             continue
@@ -325,14 +326,20 @@ def _repairs(value: Any, key_order: tuple[str, ...]) -> tuple[Any, list[SetKey |
     if not isinstance(value, list):
         return value, [], []
     edits: list[SetKey | SetNode] = []
+    if not any(_numeric_string(metric.get("value")) for _, metric in _metric_paths(value)):
+        return value, [], []
     repaired = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
     for path, metric in _metric_paths(repaired):
         raw = metric.get("value")
-        if isinstance(raw, str) and NUMERIC_RE.fullmatch(raw):
+        if isinstance(raw, str) and _numeric_string(raw):
             metric["value"] = _to_number(raw.strip())
             edits.append(SetNode(("model-index", *path, "value"), metric["value"]))
     notes = [f"{len(edits)} metric value(s) written as strings of a number; made numbers"] if edits else []
     return repaired, edits, notes
+
+
+def _numeric_string(value: Any) -> bool:
+    return isinstance(value, str) and NUMERIC_RE.fullmatch(value) is not None
 
 
 MetricPath = tuple[int | str, ...]

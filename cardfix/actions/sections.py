@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -125,8 +126,9 @@ SLOTS: dict[str, Callable[[Facts, Options], str | None]] = {
 }
 
 
-def template_slots(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+@functools.lru_cache(maxsize=512)
+def template_slots(template: str) -> frozenset[str]:
+    return frozenset(field for _, field, _, _ in string.Formatter().parse(template) if field)
 
 
 def check_templates(value: Any) -> None:
@@ -149,7 +151,8 @@ def render(sentences: Sequence[str | list[str]], facts: Facts, options: Options)
             values[slot] = SLOTS[slot](facts, options)
         return values[slot]
 
-    written, used = [], set()
+    written: list[str] = []
+    used: set[str] = set()
     for item in sentences:
         for sentence in item if isinstance(item, list) else [item]:
             slots = template_slots(sentence)
