@@ -53,19 +53,6 @@ class Bound:
 
 def bounds_from(params: Sequence[Mapping[str, Any]]) -> tuple[Bound, ...]:
     """Value ranges from rule data: `[{match: regex, min: x, max: y}]` (raises on a malformed entry)."""
-    key = id(params)
-    cached = _BOUNDS.get(key)
-    if cached is not None and cached[0] is params:
-        return cached[1]
-    bounds = _parse_bounds(params)
-    _BOUNDS[key] = (params, bounds)
-    return bounds
-
-
-_BOUNDS: dict[int, tuple[Sequence[Mapping[str, Any]], tuple[Bound, ...]]] = {}
-
-
-def _parse_bounds(params: Sequence[Mapping[str, Any]]) -> tuple[Bound, ...]:
     bounds = []
     for entry in params:
         if not isinstance(entry, Mapping) or set(entry) != {"match", "min", "max"}:
@@ -118,11 +105,11 @@ class Evidence:
     """How CF301 weighs the evidence: the rule's parameters (rules/CF301-align-swapped-columns.yaml)."""
 
     bounds: tuple[Bound, ...]
-    margin: float = 0.4  # the best reading wins outright when every other is this much rougher
-    resume_jump: float = 1.5  # an epoch step this many times the usual one marks a resume
-    noise_steps: float = 30.0  # a reading this many typical steps rougher than the best is ruled out
-    counts: regex.Pattern[str] | None = None  # metrics that are a count over the evaluation set (correct / N)
-    count_alpha: float = 0.01  # how unlikely a chance fit of the shared values must be to fix N
+    margin: float  # the best reading wins outright when every other is this much rougher
+    resume_jump: float  # an epoch step this many times the usual one marks a resume
+    noise_steps: float  # a reading this many typical steps rougher than the best is ruled out
+    counts: regex.Pattern[str] | None  # metrics that are a count over the evaluation set (correct / N)
+    count_alpha: float  # how unlikely a chance fit of the shared values must be to fix N
 
 
 def analyse(table: TrainingTable, summary: Sequence[Item], evidence: Evidence) -> Analysis | None:
@@ -181,7 +168,11 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
         return n, "", ""
     if len(candidates) == 1:
         return best, "", "the only reading the value ranges and the evaluation summary allow"
-    close = [b for b in candidates if b != best and costs[b] - costs[best] <= evidence.margin * costs[best] + 1e-9]
+
+    def near(b: int, best: int) -> bool:  # within the margin of the best
+        return b != best and costs[b] - costs[best] <= evidence.margin * costs[best] + 1e-9
+
+    close = [b for b in candidates if near(b, best)]
     if not close:
         return best, "", f"every other reading is over {evidence.margin:.0%} rougher"
     if best in resume_rows(table, evidence.resume_jump):
@@ -201,7 +192,7 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
         if best == n:
             return n, "", ""
     step = typical_step(reading[best], columns)
-    rest = [b for b in plausible if b != best and costs[b] - costs[best] <= evidence.margin * costs[best] + 1e-9]
+    rest = [b for b in plausible if near(b, best)]
     rougher = [b for b in rest if b != n and step and costs[b] - costs[best] > evidence.noise_steps * step]
     if rougher:
         why.append(f"are over {evidence.noise_steps:g} typical steps ({step:g}) rougher")

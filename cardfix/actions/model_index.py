@@ -6,7 +6,7 @@ import copy
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import regex
 
@@ -331,14 +331,14 @@ def _repairs(value: Any, key_order: tuple[str, ...]) -> tuple[Any, list[SetKey |
     repaired = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
     for path, metric in _metric_paths(repaired):
         raw = metric.get("value")
-        if isinstance(raw, str) and _numeric_string(raw):
+        if _numeric_string(raw):
             metric["value"] = _to_number(raw.strip())
             edits.append(SetNode(("model-index", *path, "value"), metric["value"]))
     notes = [f"{len(edits)} metric value(s) written as strings of a number; made numbers"] if edits else []
     return repaired, edits, notes
 
 
-def _numeric_string(value: Any) -> bool:
+def _numeric_string(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and NUMERIC_RE.fullmatch(value) is not None
 
 
