@@ -243,7 +243,8 @@ def _count_rules_out(best: Rows, other: Rows, column: str, alpha: float) -> bool
 def eval_sizes(values: frozenset[float], alpha: float) -> tuple[int, ...]:
     """The evaluation-set sizes these values establish: the smallest N they all fit, when so many values
     fitting so small an N by chance has odds below `alpha`, and the N up to SIZE_MULTIPLES times it that
-    they fit as well. Empty when the values establish nothing."""
+    they fit as well. Empty when the values establish nothing. 0 and 1 fit every N: they do not count."""
+    values = frozenset(v for v in values if 0 < v < 1)
     if len(values) < 3:
         return ()
     limit = _significant_size(len(values), alpha)
