@@ -181,18 +181,19 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
     # overturns that one: a learning curve's first jump is many typical steps): by count evidence, which
     # can rule out the smoothest reading too, then by the table's noise level.
     why = []
-    plausible = [best, *close]
     counted = [c for c in columns if evidence.counts is not None and evidence.counts.fullmatch(c)]
-    miscounted = _miscounted(plausible, reading, counted, evidence.count_alpha, n)
+    miscounted = _miscounted([best, *close], reading, counted, evidence.count_alpha, n)
     if miscounted:
         why.append(f"put {' or '.join(counted)} values that fit no evaluation-set size the values shared with "
                    "another reading establish")
-        plausible = [b for b in plausible if b not in miscounted]
-        best = min(plausible, key=lambda b: (costs[b], -b))
+        left = [b for b in candidates if b not in miscounted]
+        if not left:  # readings ruling each other out in a circle: no count evidence after all
+            return None, "the readings' accuracy values contradict each other's evaluation-set sizes", ""
+        best = min(left, key=lambda b: (costs[b], -b))
         if best == n:
             return n, "", ""
     step = typical_step(reading[best], columns)
-    rest = [b for b in plausible if near(b, best)]
+    rest = [b for b in candidates if b not in miscounted and near(b, best)]
     rougher = [b for b in rest if b != n and step and costs[b] - costs[best] > evidence.noise_steps * step]
     if rougher:
         why.append(f"are over {evidence.noise_steps:g} typical steps ({step:g}) rougher")
