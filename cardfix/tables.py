@@ -212,8 +212,10 @@ def _miscounted(plausible: list[int], reading: dict[int, Rows], counted: Sequenc
     that the values shared with another plausible reading establish, while that reading's values fit one."""
     if not counted or len(plausible) > MAX_COUNT_READINGS:
         return set()
+    values = {(b, column): frozenset(v for row in reading[b] if (v := row.get(column)) is not None)
+              for b in plausible for column in counted}
     return {other for other in plausible if other != n and any(
-        _count_rules_out(reading[b], reading[other], column, alpha)
+        _count_rules_out(values[b, column], values[other, column], alpha)
         for b in plausible if b != other for column in counted)}
 
 
@@ -231,11 +233,9 @@ MAX_SIZE = 10_000  # past this every 4-decimal value fits: no evidence
 SIZE_MULTIPLES = 4  # shared values that are all multiples of 2, 3 or 4 counts also fit N / 2, N / 3, N / 4
 
 
-def _count_rules_out(best: Rows, other: Rows, column: str, alpha: float) -> bool:
-    """Whether `other`'s values in `column` fit none of the evaluation-set sizes that the values both
-    readings share establish, while `best`'s fit one of them."""
-    ours = frozenset(v for row in best if (v := row.get(column)) is not None)
-    theirs = frozenset(v for row in other if (v := row.get(column)) is not None)
+def _count_rules_out(ours: frozenset[float], theirs: frozenset[float], alpha: float) -> bool:
+    """Whether `theirs` (one reading's values of a count metric) fit none of the evaluation-set sizes that
+    the values both readings share establish, while `ours` fit one of them."""
     sizes = eval_sizes(ours & theirs, alpha)
     return any(_fits(ours, size) for size in sizes) and not any(_fits(theirs, size) for size in sizes)
 

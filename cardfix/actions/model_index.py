@@ -325,9 +325,9 @@ def _repairs(value: Any, key_order: tuple[str, ...]) -> tuple[Any, list[SetKey |
         return wrapped, [SetKey("model-index", wrapped, key_order)], [note]
     if not isinstance(value, list):
         return value, [], []
-    edits: list[SetKey | SetNode] = []
     if not any(_numeric_string(metric.get("value")) for _, metric in _metric_paths(value)):
         return value, [], []
+    edits: list[SetKey | SetNode] = []
     repaired = copy.deepcopy(value)  # the card's parsed data is shared: never change it in place
     for path, metric in _metric_paths(repaired):
         raw = metric.get("value")

@@ -183,7 +183,7 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
 
 
 TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN, "resume_jump": Param("float", 1.5),
-                "noise_steps": Param("float", 30.0), "counts": Param("regex", None),
+                "noise_steps": Param("float", 30.0), "counts": Param("regex", "(?i)accuracy"),
                 "count_alpha": Param("float", 0.01)}
 ACTIONS = [
     Action("align_swapped_columns", align_swapped_columns, stage=1, params=TABLE_PARAMS),
