@@ -181,8 +181,11 @@ def _fail(message: str) -> None:
 
 
 def _out(text: str) -> None:
+    """Bytes to stdout, buffered unless a person watches it (a bulk run writes a line per finding);
+    `_err` and `main` flush it, so stdout and stderr stay in order."""
     sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.buffer.flush()
+    if sys.stdout.isatty():
+        sys.stdout.buffer.flush()
 
 
 @app.command()
@@ -236,12 +239,11 @@ def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help=
     run = Run(paths, {k: v for k, v in locals().items() if k != "format"}, keep_text=False)
     collected: list[dict[str, object]] = []
     for result in run.results():
-        for finding in result.findings:
-            row = {"path": result.path, **finding.as_dict()}
-            if format is Format.json:
-                collected.append(row)
-            else:
-                _out(_finding_line(row, format) + "\n")
+        rows = [{"path": result.path, **finding.as_dict()} for finding in result.findings]
+        if format is Format.json:
+            collected += rows
+        elif rows:
+            _out("".join(_finding_line(row, format) + "\n" for row in rows))  # one write per card
     if format is Format.json:
         _out(json.dumps(collected, indent=2, ensure_ascii=False) + "\n")
     raise typer.Exit(run.finish(bool(sum(run.codes.values()))))
@@ -287,7 +289,10 @@ def _jsonable(value: object) -> object:
 def main() -> None:
     """Entry point: no traceback ever reaches the user."""
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, so a closed pipe is handled below, not reported at exit
     except KeyboardInterrupt:
         _err("cardfix: interrupted")
         sys.exit(130)
