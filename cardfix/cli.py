@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -237,16 +238,24 @@ def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help=
           exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """List findings (exit 1 if any)."""
     run = Run(paths, {k: v for k, v in locals().items() if k != "format"}, keep_text=False)
-    collected: list[dict[str, object]] = []
+    written = 0
     for result in run.results():
         rows = [{"path": result.path, **finding.as_dict()} for finding in result.findings]
-        if format is Format.json:
-            collected += rows
+        if rows and format is Format.json:
+            # The array is streamed element by element (memory stays flat), byte for byte what
+            # json.dumps(all_rows, indent=2) would print.
+            _out("".join(("[\n" if written + i == 0 else ",\n") + _json_element(row) for i, row in enumerate(rows)))
         elif rows:
             _out("".join(_finding_line(row, format) + "\n" for row in rows))  # one write per card
+        written += len(rows)
     if format is Format.json:
-        _out(json.dumps(collected, indent=2, ensure_ascii=False) + "\n")
+        _out("\n]\n" if written else "[]\n")
     raise typer.Exit(run.finish(bool(sum(run.codes.values()))))
+
+
+def _json_element(row: dict[str, object]) -> str:
+    """A row as json.dumps(indent=2) prints it inside a list: every line indented one level."""
+    return textwrap.indent(json.dumps(row, indent=2, ensure_ascii=False), "  ")
 
 
 def _finding_line(row: dict[str, object], format: Format) -> str:

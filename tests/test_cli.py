@@ -166,3 +166,15 @@ def test_rules_shows_the_section_templates() -> None:
     assert "- `{model_name}` is a fine-tuned version of" in out
     assert "(no facts) The card does not describe this model." in out
     assert "{model_name}" not in invoke("rules", "--no-templates")[1].decode()
+
+
+def test_check_json_streams_exactly_what_one_dump_would_print(tmp_path: Path) -> None:
+    for i, text in enumerate([CARD, CLEAN, CARD.replace("bert-base-uncased", "roberta-base")]):
+        (tmp_path / f"r{i}").mkdir()
+        (tmp_path / f"r{i}" / "README.md").write_text(text)
+    code, out, _ = invoke("check", "--format", "json", "--jobs", "1", str(tmp_path))
+    rows = json.loads(out)
+    assert code == 1 and len({row["path"] for row in rows}) == 2 and len(rows) > 2
+    assert out.decode() == json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    code, out, _ = invoke("check", "--format", "json", str(tmp_path / "r1"))
+    assert (code, out) == (0, b"[]\n")
