@@ -110,6 +110,8 @@ class Evidence:
     noise_steps: float  # a reading this many typical steps rougher than the best is ruled out
     counts: regex.Pattern[str] | None  # metrics that are a count over the evaluation set (correct / N)
     count_alpha: float  # how unlikely a chance fit of the shared values must be to fix N
+    spike_turns: int  # beside a best reading without turns, a reading with this many makes a spike
+    shape_rows: int  # tables this long at least show shape (turns, each column's own step)
 
 
 def analyse(table: TrainingTable, summary: Sequence[Item], evidence: Evidence) -> Analysis | None:
@@ -177,9 +179,10 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
         return best, "", f"every other reading is over {evidence.margin:.0%} rougher"
     if best in resume_rows(table, evidence.resume_jump):
         return best, "", "the smoothest reading, beginning where the epochs jump (where training resumed)"
-    # Readings almost as smooth may still be ruled out, except the table as written (only the margin
-    # overturns that one: a learning curve's first jump is many typical steps): by count evidence, which
-    # can rule out the smoothest reading too, then by the table's noise level.
+    # Readings almost as smooth may still be ruled out: by count evidence, which can rule out the smoothest
+    # reading too, then by the table's noise level, then by the shape of its columns. The table as written
+    # is ruled out only by the noise level, and only when the best reading begins after the second row:
+    # a learning curve's first jump is many typical steps, and a consistent table must not change.
     why = []
     counted = [c for c in columns if evidence.counts is not None and evidence.counts.fullmatch(c)]
     miscounted = _miscounted([best, *close], reading, counted, evidence.count_alpha, n)
@@ -194,13 +197,64 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
             return n, "", ""
     step = typical_step(reading[best], columns)
     rest = [b for b in candidates if b not in miscounted and near(b, best)]
-    rougher = [b for b in rest if b != n and step and costs[b] - costs[best] > evidence.noise_steps * step]
+    rougher = [b for b in rest if (b != n or best > 1) and step
+               and costs[b] - costs[best] > evidence.noise_steps * step]
     if rougher:
         why.append(f"are over {evidence.noise_steps:g} typical steps ({step:g}) rougher")
-    if set(rest) <= set(rougher):
+    left = [b for b in rest if b not in rougher]
+    if left and n not in left and n >= evidence.shape_rows:
+        left = _by_shape(best, left, reading, columns, candidates, restored, logged, evidence, why)
+    if not left:
         return best, "", f"the smoothest reading left; the others almost as smooth {' or '.join(why)}"
     return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
                   "decisive (another reading of the rows is almost as smooth)"), ""
+
+
+def _by_shape(best: int, left: list[int], reading: dict[int, Rows], columns: Sequence[str], candidates: list[int],
+              restored: Rows, logged: Rows, evidence: Evidence, why: list[str]) -> list[int]:
+    """The readings in `left` that the shape of the columns does not rule out (none: `best` wins).
+
+    A value under the wrong column makes a spike in it: a turn and a turn back. When every column of the
+    best reading runs one way (no turn), a reading with `spike_turns` turns is ruled out. (In a table whose
+    columns turn anyway, noise makes and hides turns: no evidence.) The rest are weighed again with each
+    column in units of its own typical step, taken on the rows every admissible reading reads alike, so
+    a small column's spike is not drowned by a large column's curve: the best must win by the margin
+    there too.
+    """
+    turned = {b: turns(reading[b], columns) for b in (best, *left)}
+    spiky = [b for b in left if turned[b] >= evidence.spike_turns] if turned[best] == 0 else []
+    if spiky:
+        why.append(f"make spikes ({evidence.spike_turns} or more turns where the smoothest has none)")
+    left = [b for b in left if b not in spiky]
+    if not left:
+        return left
+    scale = column_steps(columns, restored[:min(candidates)], logged[max(candidates):])
+    if scale is None:
+        return left
+    scaled = {b: _roughness(reading[b], columns, scale) for b in (best, *left)}
+    if all(scaled[b] - scaled[best] > evidence.margin * scaled[best] for b in left):
+        why.append(f"are over {evidence.margin:.0%} rougher with each column in units of its own typical step")
+        return []
+    return left
+
+
+def turns(rows: Rows, columns: Sequence[str]) -> int:
+    """How often the metric columns change direction (a local maximum or minimum), summed."""
+    total = 0
+    for column in columns:
+        s = _series(rows, column)
+        steps = [b - a for a, b in zip(s, s[1:]) if b != a]
+        total += sum(1 for a, b in zip(steps, steps[1:]) if a * b < 0)
+    return total
+
+
+def column_steps(columns: Sequence[str], *parts: Rows) -> dict[str, float] | None:
+    """Each column's median change between consecutive rows within the parts; None if any is unknown or 0."""
+    scale = {}
+    for column in columns:
+        steps = [abs(b - a) for part in parts for a, b in itertools.pairwise(_series(part, column))]
+        scale[column] = statistics.median(steps) if steps else 0.0
+    return scale if all(scale.values()) else None
 
 
 MAX_COUNT_READINGS = 8  # readings compared pairwise for count evidence (more: too undecided to be worth it)
@@ -357,8 +411,9 @@ def _series(rows: Sequence[Mapping[str, float | None]], column: str) -> list[flo
     return [v for row in rows if (v := row.get(column)) is not None]
 
 
-def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str]) -> float:
-    """Total variation plus total curvature of every metric column.
+def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str],
+               scale: Mapping[str, float] | None = None) -> float:
+    """Total variation plus total curvature of every metric column (each divided by its `scale`, if given).
 
     A value under the wrong column makes two jumps (variation) and a kink (curvature); learning curves
     are smooth. Calibrated on the swap generator over real tables (tests/test_table_swaps.py): plain
@@ -367,8 +422,9 @@ def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str
     total = 0.0
     for column in columns:
         s = _series(rows, column)
-        total += sum(abs(b - a) for a, b in zip(s, s[1:]))
-        total += sum(abs(a - 2 * b + c) for a, b, c in zip(s, s[1:], s[2:]))
+        part = sum(abs(b - a) for a, b in zip(s, s[1:]))
+        part += sum(abs(a - 2 * b + c) for a, b, c in zip(s, s[1:], s[2:]))
+        total += part / scale[column] if scale is not None else part
     return total
 
 

@@ -55,11 +55,11 @@ def test_generated_swaps_on_real_tables() -> None:
           f"wrong: {wrong[:10]}")
     assert counts["cases"] > 500
     assert wrong == [], "precision must be 100%: no value moved wrongly"
-    # The issue's target is 95%. Measured: 93.2% (1078 of 1157; 95.0% of the 1129 whose true reading is the
+    # The issue's target is 95%. Measured: 95.4% (1104 of 1157; 97.3% of the 1129 whose true reading is the
     # smoothest). Most of the rest are 2-column tables of 3-5 rows where a row reads either way (loss ~0.65
     # beside accuracy ~0.7): the same card can come from two resume points, the rougher reading is sometimes
-    # the true one (0911, 1430), and no count evidence tells them apart. Precision comes first.
-    assert counts["recalled"] / detectable >= 0.93
+    # the true one (0911, 1430), and no evidence tells them apart. Precision comes first.
+    assert counts["recalled"] / detectable >= 0.95
 
 
 def _truth_is_smoothest(case: swapgen.Case) -> bool:
@@ -191,7 +191,64 @@ SMOOTH = _card(("1.5530", "0.716"), [
 def test_a_reading_many_typical_steps_rougher_is_ruled_out() -> None:
     decided = _analyse(SMOOTH, counts=None)
     assert decided is not None and decided.boundary == 3
-    undecided = _analyse(SMOOTH, counts=None, noise_steps=1e9)
+    assert "typical steps" in decided.basis
+    undecided = _analyse(SMOOTH, counts=None, noise_steps=1e9, shape_rows=10**6)
+    assert undecided is not None and undecided.boundary is None
+
+
+def test_each_column_in_its_own_typical_steps() -> None:
+    """Row 3 as live moves the accuracy by 0.09 where it moves by 0.002: a spike in its own units, though
+    small beside the loss column's rise. Measured column by column, the other reading is far rougher."""
+    decided = _analyse(SMOOTH, counts=None, noise_steps=1e9)
+    assert decided is not None and decided.boundary == 3
+    assert "own typical step" in decided.basis
+
+
+# bulk/2138's values with rows 4-5 live (the summary matches row 5 as live only). Read as live, row 4 keeps
+# both columns running one way; read as restored, the accuracy dips (0.8968, 0.8618, 0.9174): two turns. By
+# roughness the two readings are within 4%: the loss column's curve swamps the dip.
+SPIKE = _card(("0.7773", "0.9174"), [
+    "| 4.2923        | 1.0   | 318  | 0.7423   | 3.2893          |",
+    "| 2.6307        | 2.0   | 636  | 0.8281   | 1.8837          |",
+    "| 1.5483        | 3.0   | 954  | 0.8968   | 1.1583          |",
+    "| 1.0153        | 4.0   | 1272 | 0.8618   | 0.9094          |",
+    "| 0.7958        | 5.0   | 1590 | 0.7773   | 0.9174          |",
+])
+
+
+def test_a_reading_that_makes_a_spike_is_ruled_out() -> None:
+    decided = _analyse(SPIKE)
+    assert decided is not None and decided.boundary == 3
+    assert "spikes" in decided.basis
+    undecided = _analyse(SPIKE, spike_turns=10**6)
+    assert undecided is not None and undecided.boundary is None
+    too_short = _analyse(SPIKE, shape_rows=6)  # tables shorter than shape_rows give no shape evidence
+    assert too_short is not None and too_short.boundary is None
+
+
+# bulk/1516's values with the last row live: as written, every metric column jumps there (accuracy 0.8848 to
+# 0.7093, loss 0.7250 to 0.9072), about 75 of the table's typical steps, and 30% rougher overall (within the
+# margin). Past the first evaluation a jump that size is not a learning curve's: the table as written is
+# ruled out. (At the first evaluation it is not: test_the_table_as_written_is_only_overturned_by_the_margin.)
+LATE_JUMP_ROWS = [
+    ("1.0", "230", "0.8922", "0.9078", "0.9233", "0.2787"), ("2.0", "460", "0.875", "0.8944", "0.9137", "0.3651"),
+    ("3.0", "690", "0.8799", "0.8989", "0.9179", "0.5238"), ("4.0", "920", "0.8946", "0.9084", "0.9222", "0.4712"),
+    ("5.0", "1150", "0.8946", "0.9104", "0.9262", "0.5704"), ("6.0", "1380", "0.8995", "0.9140", "0.9284", "0.5697"),
+    ("7.0", "1610", "0.8922", "0.9068", "0.9214", "0.6651"), ("8.0", "1840", "0.8946", "0.9093", "0.9239", "0.6726"),
+    ("9.0", "2070", "0.8848", "0.9012", "0.9177", "0.7250"), ("10.0", "2300", "0.7093", "0.8922", "0.9223", "0.9072"),
+]
+
+
+def test_the_table_as_written_is_ruled_out_by_a_jump_past_the_first_row() -> None:
+    text = ("It achieves the following results on the evaluation set:\n- Loss: 0.2787\n- Accuracy: 0.8922\n"
+            "- F1: 0.9233\n- Combined Score: 0.9078\n\n### Training results\n\n"
+            "| Training Loss | Epoch | Step | Accuracy | Combined Score | F1 | Validation Loss |\n"
+            "|:---:|:---:|:---:|:---:|:---:|:---:|:---:|\n"
+            + "".join(f"| No log | {' | '.join(row)} |\n" for row in LATE_JUMP_ROWS))
+    decided = _analyse(text)
+    assert decided is not None and decided.boundary == 9
+    assert "typical steps" in decided.basis
+    undecided = _analyse(text, noise_steps=1e9)
     assert undecided is not None and undecided.boundary is None
 
 

@@ -40,7 +40,8 @@ def evidence_from(params: Mapping[str, Any]) -> Evidence:
     if cached is not None and cached[0] is params:
         return cached[1]
     evidence = Evidence(bounds_from(params["bounds"]), float(params["margin"]), float(params["resume_jump"]),
-                        float(params["noise_steps"]), params["counts"], float(params["count_alpha"]))
+                        float(params["noise_steps"]), params["counts"], float(params["count_alpha"]),
+                        int(params["spike_turns"]), int(params["shape_rows"]))
     _EVIDENCE[id(params)] = (params, evidence)
     return evidence
 
@@ -184,7 +185,7 @@ def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) 
 
 TABLE_PARAMS = {"bounds": BOUNDS, "margin": MARGIN, "resume_jump": Param("float", 1.5),
                 "noise_steps": Param("float", 30.0), "counts": Param("regex", "(?i)accuracy"),
-                "count_alpha": Param("float", 0.01)}
+                "count_alpha": Param("float", 0.01), "spike_turns": Param("int", 2), "shape_rows": Param("int", 4)}
 ACTIONS = [
     Action("align_swapped_columns", align_swapped_columns, stage=1, params=TABLE_PARAMS),
     Action("canonical_column_order", canonical_column_order, stage=2,
