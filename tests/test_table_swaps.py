@@ -143,6 +143,18 @@ def test_only_swapped_corpus_tables_change() -> None:
     assert tables > 1000
 
 
+def _decided_by(text: str, boundary: int, basis: str, base: dict[str, object] | None = None,
+                **switched_off: object) -> None:
+    """With the rule's settings (updated by `base`) the rows from `boundary` on are realigned, and the
+    evidence named `basis` decided it; with that evidence switched off the table is left undecided."""
+    decided = _analyse(text, **(base or {}))
+    assert decided is not None and decided.boundary == boundary
+    assert basis in decided.basis
+    undecided = _analyse(text, **(base or {}), **switched_off)
+    assert undecided is not None and undecided.boundary is None
+    assert "not decisive" in undecided.reason
+
+
 def _analyse(text: str, **settings: object) -> tables.Analysis | None:
     facts = swapgen.facts_of(text)
     assert facts.table is not None
@@ -169,11 +181,7 @@ COUNTED = _card(("0.4632", "0.9111"), [
 
 
 def test_count_evidence_decides_readings_almost_as_smooth() -> None:
-    decided = _analyse(COUNTED)
-    assert decided is not None and decided.boundary == 1
-    undecided = _analyse(COUNTED, counts=None)
-    assert undecided is not None and undecided.boundary is None
-    assert "not decisive" in undecided.reason
+    _decided_by(COUNTED, 1, "", counts=None)
 
 
 def test_eval_sizes() -> None:
@@ -216,19 +224,13 @@ SMOOTH = _card(("1.5530", "0.716"), [
 
 
 def test_a_reading_many_typical_steps_rougher_is_ruled_out() -> None:
-    decided = _analyse(SMOOTH, counts=None)
-    assert decided is not None and decided.boundary == 3
-    assert "typical steps" in decided.basis
-    undecided = _analyse(SMOOTH, counts=None, noise_steps=1e9, shape_rows=10**6)
-    assert undecided is not None and undecided.boundary is None
+    _decided_by(SMOOTH, 3, "typical steps", {"counts": None}, noise_steps=1e9, shape_rows=10**6)
 
 
 def test_each_column_in_its_own_typical_steps() -> None:
     """Row 3 as live moves the accuracy by 0.09 where it moves by 0.002: a spike in its own units, though
     small beside the loss column's rise. Measured column by column, the other reading is far rougher."""
-    decided = _analyse(SMOOTH, counts=None, noise_steps=1e9)
-    assert decided is not None and decided.boundary == 3
-    assert "own typical step" in decided.basis
+    _decided_by(SMOOTH, 3, "own typical step", {"counts": None, "noise_steps": 1e9}, shape_rows=10**6)
 
 
 # bulk/2138's values with rows 4-5 live (the summary matches row 5 as live only). Read as live, row 4 keeps
@@ -244,13 +246,8 @@ SPIKE = _card(("0.7773", "0.9174"), [
 
 
 def test_a_reading_that_makes_a_spike_is_ruled_out() -> None:
-    decided = _analyse(SPIKE)
-    assert decided is not None and decided.boundary == 3
-    assert "spikes" in decided.basis
-    undecided = _analyse(SPIKE, spike_turns=10**6)
-    assert undecided is not None and undecided.boundary is None
-    too_short = _analyse(SPIKE, shape_rows=6)  # tables shorter than shape_rows give no shape evidence
-    assert too_short is not None and too_short.boundary is None
+    _decided_by(SPIKE, 3, "spikes", spike_turns=10**6)
+    _decided_by(SPIKE, 3, "spikes", shape_rows=6)  # tables shorter than shape_rows give no shape evidence
 
 
 # bulk/1516's values with the last row live: as written, every metric column jumps there (accuracy 0.8848 to
@@ -272,11 +269,7 @@ def test_the_table_as_written_is_ruled_out_by_a_jump_past_the_first_row() -> Non
             "| Training Loss | Epoch | Step | Accuracy | Combined Score | F1 | Validation Loss |\n"
             "|:---:|:---:|:---:|:---:|:---:|:---:|:---:|\n"
             + "".join(f"| No log | {' | '.join(row)} |\n" for row in LATE_JUMP_ROWS))
-    decided = _analyse(text)
-    assert decided is not None and decided.boundary == 9
-    assert "typical steps" in decided.basis
-    undecided = _analyse(text, noise_steps=1e9)
-    assert undecided is not None and undecided.boundary is None
+    _decided_by(text, 9, "typical steps", noise_steps=1e9)
 
 
 # A consistent table in checkpoint order (bulk/0811's values): accuracy jumps from 0.4975 to 0.8591 after the
