@@ -31,7 +31,8 @@ def unified_diff(before: str, after: str, path: str) -> str:
     keep = max(tail - CONTEXT, 0)
     old_mid, new_mid = old[skip : len(old) - keep], new[skip : len(new) - keep]
     out = []
-    for line in difflib.unified_diff(old_mid, new_mid, f"a/{path}", f"b/{path}"):
+    name = path.lstrip("/")  # as git writes an absolute path: a/abs/path, not a//abs/path
+    for line in difflib.unified_diff(old_mid, new_mid, f"a/{name}", f"b/{name}"):
         if skip and line.startswith("@@"):
             line = _shift_hunk(line, skip)
         out.append(line if line.endswith(("\n", "\r")) else line + "\n" + NO_NEWLINE)
