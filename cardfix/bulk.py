@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from cardfix.api import Result, read_and_repair, repair_bytes
@@ -13,7 +16,8 @@ from cardfix.facts import Options
 from cardfix.files import STDIN, Target
 from cardfix.rules import Rule
 
-CHUNK = 64
+CHUNK = 64  # cards a worker takes at a time
+IN_FLIGHT = 4  # chunks per worker handed out ahead of the results: enough to keep every worker busy
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,10 @@ def _init(job: Job) -> None:
     _JOB = job
 
 
-def _one(target: Target) -> Result:
+def _chunk(targets: list[Target]) -> list[Result | None]:
+    """A worker's share: every card but stdin (None), which only the parent may read."""
     assert _JOB is not None
-    return _process(target, _JOB)
+    return [None if t.path == STDIN else _process(t, _JOB) for t in targets]
 
 
 def _process(target: Target, job: Job) -> Result:
@@ -51,15 +56,31 @@ def _process(target: Target, job: Job) -> Result:
 
 
 def process(targets: Iterable[Target], job: Job, jobs: int = 1) -> Iterator[Result]:
-    """Results in the order of `targets`, whatever `jobs` is; memory stays flat (imap streams)."""
-    targets = list(targets)
-    local = {t for t in targets if t.path == STDIN or t.error is not None}
+    """Results in the order of `targets`, whatever `jobs` is. Streaming: `targets` is read only a few
+    chunks ahead of the results handed out, so memory does not grow with the number of cards."""
+    targets = iter(targets)
+    head = list(itertools.islice(targets, 2 * CHUNK))
     # Workers are forked so they share the loaded rules; without fork (Windows) the run is sequential.
-    if jobs <= 1 or len(targets) - len(local) < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
-        for target in targets:
+    if jobs <= 1 or len(head) < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
+        for target in itertools.chain(head, targets):
             yield _process(target, job)
         return
+    chunks = _batched(itertools.chain(head, targets), CHUNK)
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_init, initargs=(job,)) as pool:
-        remote = iter(pool.imap(_one, [t for t in targets if t not in local], chunksize=CHUNK))
-        for target in targets:
-            yield _process(target, job) if target in local else next(remote)
+        pending: deque[tuple[list[Target], AsyncResult[list[Result | None]]]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.apply_async(_chunk, (chunk,))))
+            if len(pending) >= IN_FLIGHT * jobs:
+                yield from _collect(*pending.popleft(), job)
+        while pending:
+            yield from _collect(*pending.popleft(), job)
+
+
+def _collect(chunk: list[Target], results: AsyncResult[list[Result | None]], job: Job) -> Iterator[Result]:
+    for target, result in zip(chunk, results.get()):
+        yield _process(target, job) if result is None else result
+
+
+def _batched(items: Iterator[Target], size: int) -> Iterator[list[Target]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk

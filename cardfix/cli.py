@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from enum import Enum
 from typing import IO, Annotated, Any, Optional
@@ -90,7 +91,7 @@ class Run:
             task=flags["task"], dataset=flags["dataset"], model_name=flags["model_name"],
             results_from=_value(flags["results_from"]) or config.get("results-from"),
             placeholders=_value(flags["placeholders"]) or config.get("placeholders"))
-        self.targets = discover(paths, exclude=config.get("exclude", []))
+        self.paths, self.exclude = paths, list(config.get("exclude", []))
         max_size = flags["max_size"] or config.get("max-size") or DEFAULT_MAX_BYTES
         self.job = Job(rules, options, max_size, keep_text)
         self.jobs = flags["jobs"] or config.get("jobs") or os.cpu_count() or 1
@@ -104,13 +105,21 @@ class Run:
     def results(self) -> Iterator[Result]:
         with ExitStack() as stack:
             report = stack.enter_context(self._open_report()) if self.report_path else None
-            advance = _progress(stack, len(self.targets)) if not self.quiet else None
-            for result in process(self.targets, self.job, jobs=self.jobs):
+            advance = _progress(stack, self._count_cards) if not self.quiet else None
+            for result in process(discover(self.paths, self.exclude), self.job, jobs=self.jobs):
                 self._count(result, report)
                 if advance:
                     advance()
                 if result.error is None:
                     yield result
+
+    def several(self) -> bool:
+        """Whether the PATHs name more than one card (a walk that stops at the second)."""
+        return len(list(itertools.islice(discover(self.paths, self.exclude), 2))) > 1
+
+    def _count_cards(self) -> int:
+        """The number of cards, for the progress bar: a walk of its own, so none is held in memory."""
+        return sum(1 for _ in discover(self.paths, self.exclude))
 
     def _open_report(self) -> IO[str]:
         try:
@@ -148,9 +157,12 @@ class Run:
         return EXIT_CHANGED if dirty and not self.exit_zero else EXIT_CLEAN
 
 
-def _progress(stack: ExitStack, total: int) -> Any:
+def _progress(stack: ExitStack, count: Callable[[], int]) -> Any:
     """A progress bar on stderr when it is a terminal (rich, which typer brings); nothing otherwise."""
-    if total < 50 or not sys.stderr.isatty():
+    if not sys.stderr.isatty():
+        return None
+    total = count()
+    if total < 50:
         return None
     from rich.console import Console
     from rich.progress import Progress
@@ -213,7 +225,7 @@ def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
     run = Run(paths, {k: v for k, v in locals().items() if k != "in_place"}, keep_text=True)
     dirty = False
-    several = len(run.targets) > 1
+    several = run.several()
     for result in run.results():
         dirty |= result.changed
         if not in_place or result.path == STDIN:

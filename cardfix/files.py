@@ -23,15 +23,49 @@ class Target:
     error: str | None = None
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Target]:
-    """Expand directories to their README.md files (hidden directories skipped), sorted and deduplicated."""
-    found: dict[str, Target] = {}
+def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Target]:
+    """Expand PATHs to their README.md files, lazily: memory does not grow with the number of cards.
+
+    PATHs come in the order given; below a directory, cards come in sorted path order (hidden
+    directories skipped, symlinked ones not followed). A card named twice comes once: a directory's
+    walk leaves out the files and directories that are PATHs of their own.
+    """
+    paths = list(paths)
     patterns = tuple(exclude)
+    kinds = {raw: _kind(raw) for raw in paths}
+    named = {_key(raw) for raw, kind in kinds.items() if kind[0] in ("file", "dir")}
+    done: set[str] = set()
     for raw in paths:
-        for target in _expand(raw):
+        kind, error = kinds[raw]
+        key = raw if raw == STDIN else _key(raw)
+        if key in done:
+            continue
+        done.add(key)
+        if kind == "dir":
+            targets: Iterable[Target] = _walk(raw, named - {key})
+        else:
+            targets = [Target(raw, error)]
+        for target in targets:
             if target.error or not _excluded(target.path, patterns):
-                found.setdefault(target.path, target)
-    return sorted(found.values(), key=lambda t: (t.path != STDIN, t.path))
+                yield target
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _kind(raw: str) -> tuple[str, str | None]:
+    if raw == STDIN:
+        return "stdin", None
+    try:
+        mode = os.stat(raw).st_mode
+    except OSError as exc:
+        return "missing", describe_os_error(exc)
+    if stat.S_ISDIR(mode):
+        return "dir", None
+    if stat.S_ISREG(mode):
+        return "file", None
+    return "other", "not a regular file"
 
 
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
@@ -39,34 +73,52 @@ def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     return any(pure.match(p) or any(part == p.strip("/") for part in pure.parts) for p in patterns)
 
 
-def _expand(raw: str) -> Iterator[Target]:
-    if raw == STDIN:
-        yield Target(STDIN)
-        return
-    try:
-        mode = os.stat(raw).st_mode
-    except OSError as exc:
-        yield Target(raw, describe_os_error(exc))
-        return
-    if stat.S_ISDIR(mode):
-        cards = list(_walk(raw))
-        yield from cards or [Target(raw, f"no {CARD_NAME} found in this directory")]
-    elif stat.S_ISREG(mode):
-        yield Target(raw)
-    else:
-        yield Target(raw, "not a regular file")
+def _walk(top: str, skip: set[str]) -> Iterator[Target]:
+    """README.md files below `top` in sorted path order (a directory's entries are sorted as the paths
+    they start: `name/`), leaving out the paths in `skip`; errors in place. Depth-first with one sorted
+    listing per open directory: memory follows the tree's depth and width, not its number of cards."""
+    found = False
+    stack = [iter([(top, "dir")])]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        path, kind = entry
+        if kind != "dir" or (skip and path != top and _key(path) in skip):
+            found = True
+            if kind == "file":
+                yield Target(path)
+            continue  # "named", or a directory that is a PATH of its own: processed in its turn
+        try:
+            children = _listing(path, skip)
+        except OSError as exc:
+            found = True
+            yield Target(path, describe_os_error(exc))
+            continue
+        stack.append(iter(children))
+    if not found:
+        yield Target(top, f"no {CARD_NAME} found in this directory")
 
 
-def _walk(top: str) -> Iterator[Target]:
-    def on_error(exc: OSError) -> None:
-        errors.append(Target(str(exc.filename or top), describe_os_error(exc)))
-
-    errors: list[Target] = []
-    for folder, dirs, files in os.walk(top, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if CARD_NAME in files:
-            yield Target(os.path.join(folder, CARD_NAME))
-    yield from errors
+def _listing(folder: str, skip: set[str]) -> list[tuple[str, str]]:
+    """The directory's README.md ("file", or "named" when it is a PATH of its own) and subdirectories
+    ("dir"), in the order their paths sort."""
+    entries: list[tuple[str, str, str]] = []
+    with os.scandir(folder) as scan:
+        for entry in scan:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.name.startswith(".") and not entry.is_symlink():
+                    entries.append((entry.name + "/", os.path.join(folder, entry.name), "dir"))
+            elif entry.name == CARD_NAME:
+                path = os.path.join(folder, entry.name)
+                entries.append((entry.name, path, "named" if skip and _key(path) in skip else "file"))
+    entries.sort()
+    return [(path, kind) for _, path, kind in entries]
 
 
 def write_atomic(path: str, data: bytes) -> None:

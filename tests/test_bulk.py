@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 import cardfix
+from cardfix.bulk import CHUNK, IN_FLIGHT, Job, process
+from cardfix.facts import Options
+from cardfix.files import Target, discover
 from tests.clirun import invoke
 from tests.conftest import ROOT, corpus_files, needs_corpus
+
+CARDS = 160
+assert CARDS > 2 * CHUNK
 
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """80 repositories side by side (enough for the worker pool), a few of them bad."""
+    """160 repositories side by side (more than the 2 chunks below which a run stays in one process),
+    two of them bad."""
     root = tmp_path_factory.mktemp("hub")
     sources = sorted((ROOT / "golden").glob("*.in.md"))
-    for i in range(80):
+    for i in range(CARDS):
         repo = root / f"org{i % 3}" / f"model-{i:03d}"
         repo.mkdir(parents=True)
         shutil.copy(sources[i % len(sources)], repo / "README.md")
@@ -49,9 +58,9 @@ def test_apply_in_place_with_jobs_and_a_report(tree: Path, tmp_path: Path) -> No
     report = tmp_path / "report.jsonl"
     proc = _run("apply", "--in-place", "--jobs", "2", "--report", str(report), str(work))
     assert proc.returncode == 2
-    assert "80 cards" in proc.stderr and "2 errors" in proc.stderr and "cards/s" in proc.stderr
+    assert f"{CARDS} cards" in proc.stderr and "2 errors" in proc.stderr and "cards/s" in proc.stderr
     rows = [json.loads(line) for line in report.read_text().splitlines()]
-    assert len(rows) == 80
+    assert len(rows) == CARDS
     assert sum(1 for r in rows if r["error"]) == 2
     assert {"path", "changed", "error", "findings"} == set(rows[0])
     assert (work / "org0" / "model-000" / "README.md").read_bytes() == b"---\nkey: [broken\n---\n"
@@ -92,14 +101,14 @@ def test_exclude_globs_from_configuration(tree: Path, tmp_path: Path) -> None:
     config = tmp_path / "cfg.toml"
     config.write_text('exclude = ["org0", "org1"]\n')
     code, _, err = invoke("check", "--config", str(config), str(tree))
-    assert code == 1 and "26 cards" in err  # org2 only: 80 // 3 repositories
+    assert code == 1 and f"{CARDS // 3} cards" in err  # org2 only
 
 
 def test_python_api_for_bulk_scripts(tree: Path, tmp_path: Path) -> None:
     work = tmp_path / "hub"
     shutil.copytree(tree, work)
     results = list(cardfix.repair_many([work], jobs=2, in_place=True))
-    assert len(results) == 80
+    assert len(results) == CARDS
     assert [r.path for r in results] == sorted(r.path for r in results)
     assert sum(1 for r in results if r.error) == 2
     assert all(not r.changed for r in cardfix.repair_many([work], jobs=2))
@@ -128,3 +137,42 @@ def test_an_unwritable_report_is_a_one_line_error(tmp_path: Path) -> None:
     code, out, err = invoke("check", "--report", str(tmp_path / "missing" / "r.jsonl"), str(ROOT / "examples"))
     assert (code, out) == (2, b"")
     assert err.startswith("cardfix: cannot write the report ") and err.count("\n") == 1
+
+
+def test_discovery_walks_in_sorted_path_order_and_names_each_card_once(tmp_path: Path) -> None:
+    for folder in ["a", "a/b", "a-c", "a/B", "a/b/c", "z", ".hidden", "a/.git", "empty/sub"]:
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    cards = [tmp_path / f / "README.md" for f in ["a", "a/b", "a-c", "a/B", "a/b/c", "z", ".hidden", "a/.git"]]
+    for card in cards:
+        card.write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "a")  # a symlinked directory is not followed
+    found = [t.path for t in discover([str(tmp_path)])]
+    visible = [str(c) for c in cards if "/." not in str(c.relative_to(tmp_path.parent))]
+    assert found == sorted(visible)  # "a-c/..." before "a/...", as the paths sort
+    # PATHs in the order given; a card inside a named directory or named itself comes once, in its turn
+    named = [str(tmp_path / "z"), str(tmp_path), str(tmp_path / "a" / "b"), str(cards[0]), str(tmp_path / "z")]
+    found = [t.path for t in discover(named)]
+    assert sorted(found) == sorted(visible) and len(found) == len(set(found))
+    assert found[0] == str(cards[5]) and found[-1] == str(cards[0])
+    empty = list(discover([str(tmp_path / "empty")]))
+    assert [t.error for t in empty] == ["no README.md found in this directory"]
+
+
+def test_a_bulk_run_streams_its_targets() -> None:
+    """process() reads the targets only a few chunks ahead of the results it hands out."""
+    pulled = 0
+
+    def targets() -> Iterator[Target]:
+        nonlocal pulled
+        for i in range(100 * CHUNK):  # finite, so a process() that reads them all fails rather than hangs
+            pulled += 1
+            yield Target(f"card{i}", "unreadable")  # no file needed: the worker reports the error
+
+    job = Job((), Options(), None, keep_text=False)
+    for jobs in (1, 2):
+        pulled = 0
+        results = process(targets(), job, jobs=jobs)
+        first = [r.path for r in itertools.islice(results, 10 * CHUNK)]
+        results.close()  # type: ignore[attr-defined]
+        assert first == [f"card{i}" for i in range(10 * CHUNK)]
+        assert pulled <= 10 * CHUNK + (IN_FLIGHT * jobs + 2) * CHUNK
