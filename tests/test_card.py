@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,55 @@ def test_arbitrary_text_round_trips_and_repair_never_raises(text: str) -> None:
         assert repair(result.text).text == result.text
     else:
         assert result.text == text and "\n" not in result.error
+
+
+def _pyyaml(text: str) -> object:
+    """What PyYAML's own safe constructor makes of the text (or the kind of error it raises)."""
+    try:
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        return ("data", repr({} if data is None else data))  # empty front matter reads as no keys
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        return ("error", type(exc).__name__)
+
+
+def _ours(text: str) -> object:
+    try:
+        parsed = parse_front_matter(text)
+    except FrontMatterError as exc:
+        return ("error", str(exc))
+    return ("data", repr(parsed.data))
+
+
+UNUSUAL_YAML = [
+    "a: &x [1, 2]\nb: *x\n",  # an alias: PyYAML shares the list
+    "base: &b {k: 1}\nmine:\n  <<: *b\n  j: 2\n",  # a merge key
+    "when: 2022-01-05\nat: 2001-12-14t21:59:43.10-05:00\n",  # timestamps
+    "s: !!set {a, b}\no: !!omap [a: 1, b: 2]\np: !!pairs [a: 1]\nbin: !!binary aGk=\n",
+    "m: !!map x\n", "q: !!seq x\n", "t: !!str {a: 1}\n", "u: !custom 1\n",  # tags on another kind of node
+    "? [a, b]\n: 1\n", "? {a: 1}\n: 2\n",  # unhashable keys
+    "= : 1\nv: =\n",  # the value key
+    "ints: [0o17, 0x1F, 1_000, -0, +3, 0b11, 1:30]\nfloats: [.inf, -.Inf, .nan, 1e3, 6.8523015e+5, 1_0.5]\n",
+    "bools: [yes, No, on, OFF, true, False]\nnulls: [~, null, Null, '']\nquoted: ['1', \"true\", '~']\n",
+    "dup: 1\ndup: 2\n", "1: a\n2.5: b\ntrue: c\n~: d\n",
+    "deep: " + "[" * 300 + "]" * 300 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", UNUSUAL_YAML)
+def test_front_matter_data_is_what_pyyaml_builds(text: str) -> None:
+    ours, theirs = _ours(text), _pyyaml(text)
+    if theirs[0] == "data":
+        assert ours == theirs
+    else:
+        assert ours[0] == "error"
+
+
+@needs_corpus
+def test_every_corpus_front_matter_reads_as_pyyaml_reads_it() -> None:
+    compared = 0
+    for path in corpus_files("bulk") + corpus_files("seeds"):
+        front_matter = parse_text(path.read_bytes().decode("utf-8", "replace")).front_matter
+        if _pyyaml(front_matter)[0] == "data":
+            compared += 1
+            assert _ours(front_matter) == _pyyaml(front_matter), path.name
+    assert compared > 2000
