@@ -7,11 +7,14 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cardfix
 from cardfix.bulk import CHUNK, IN_FLIGHT, Job, process
@@ -176,3 +179,23 @@ def test_a_bulk_run_streams_its_targets() -> None:
         results.close()  # type: ignore[attr-defined]
         assert first == [f"card{i}" for i in range(10 * CHUNK)]
         assert pulled <= 10 * CHUNK + (IN_FLIGHT * jobs + 2) * CHUNK
+
+
+names = st.text(alphabet="aZ-_.0~ é", min_size=1, max_size=3).filter(lambda n: n not in (".", ".."))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(names, min_size=1, max_size=3), min_size=1, max_size=12))
+def test_a_walk_yields_every_visible_card_in_sorted_path_order(tmp_path: Path, folders: list[list[str]]) -> None:
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    for parts in folders:
+        folder = root.joinpath(*parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "README.md").write_text("x")
+    expected = sorted(str(p) for p in root.rglob("README.md")
+                      if not any(part.startswith(".") for part in p.relative_to(root).parts[:-1]))
+    found = list(discover([str(root)]))
+    if expected:
+        assert [t.path for t in found] == expected and not any(t.error for t in found)
+    else:  # every card under a hidden directory
+        assert [t.error for t in found] == ["no README.md found in this directory"]
