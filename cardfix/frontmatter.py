@@ -50,29 +50,32 @@ class ParsedFrontMatter:
     @property
     def root(self) -> yaml.MappingNode | None:
         if self._root is _UNSET:
-            loader = _Loader(self.text)
             try:
-                node = loader.get_single_node()
+                node = _compose(self.text)
             except yaml.YAMLError as exc:
-                raise FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}") from None
-            finally:
-                loader.dispose()
+                raise _not_yaml(exc) from None
             self._root = node if isinstance(node, yaml.MappingNode) else None
         return self._root  # type: ignore[no-any-return]
 
 
-def parse_front_matter(text: str) -> ParsedFrontMatter:
-    """Parse YAML text into data plus its node tree; raise FrontMatterError with a one-line reason."""
+def _compose(text: str) -> yaml.Node | None:
+    """libyaml's node tree of the text (positions included), or None for an empty document."""
     loader = _Loader(text)
     try:
-        root = loader.get_single_node()
-        data = construct(loader, root) if root is not None else None
-    except yaml.YAMLError as exc:
-        raise FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # constructor limits (e.g. huge ints, deep nesting)
-        raise FrontMatterError(f"front matter cannot be read: {exc}") from None
+        return loader.get_single_node()
     finally:
         loader.dispose()
+
+
+def parse_front_matter(text: str) -> ParsedFrontMatter:
+    """Parse YAML text into data plus its node tree; raise FrontMatterError with a one-line reason."""
+    try:
+        root = _compose(text)
+        data = construct(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        raise _not_yaml(exc) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # constructor limits (e.g. huge ints, deep nesting)
+        raise FrontMatterError(f"front matter cannot be read: {exc}") from None
     if data is None:
         return ParsedFrontMatter({}, None, text)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
@@ -89,7 +92,7 @@ class _Unusual(Exception):
     """A node the fast constructor leaves to PyYAML's: an alias, a merge key, a rarer tag."""
 
 
-def construct(loader: Any, root: yaml.Node) -> Any:
+def construct(root: yaml.Node) -> Any:
     """The data PyYAML's safe constructor builds from `root`, about twice as fast for plain YAML.
 
     Front matter is almost always strings, numbers, booleans, lists and mappings; those are built
@@ -99,7 +102,7 @@ def construct(loader: Any, root: yaml.Node) -> Any:
     try:
         return _build(root, set())
     except (_Unusual, RecursionError):
-        return loader.construct_document(root)
+        return yaml.constructor.SafeConstructor().construct_document(root)
 
 
 def _build(node: yaml.Node, seen: set[int]) -> Any:
@@ -125,6 +128,10 @@ def _build(node: yaml.Node, seen: set[int]) -> Any:
     if kind is yaml.SequenceNode and tag == _TAG + "seq":
         return [_build(item, seen) for item in node.value]
     raise _Unusual
+
+
+def _not_yaml(exc: yaml.YAMLError) -> FrontMatterError:
+    return FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}")
 
 
 def _one_line(exc: yaml.YAMLError) -> str:
