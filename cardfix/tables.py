@@ -203,15 +203,16 @@ def _boundary(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, .
         why.append(f"are over {evidence.noise_steps:g} typical steps ({step:g}) rougher")
     left = [b for b in rest if b not in rougher]
     if left and n not in left and n >= evidence.shape_rows:
-        left = _by_shape(best, left, reading, columns, candidates, restored, logged, evidence, why)
+        agreed = (restored[:min(candidates)], logged[max(candidates):])  # rows every reading reads alike
+        left = _by_shape(best, left, reading, columns, agreed, evidence, why)
     if not left:
         return best, "", f"the smoothest reading left; the others almost as smooth {' or '.join(why)}"
     return None, (f"rows from epoch {table.rows[best].cells[1]} on look swapped, but the evidence is not "
                   "decisive (another reading of the rows is almost as smooth)"), ""
 
 
-def _by_shape(best: int, left: list[int], reading: dict[int, Rows], columns: Sequence[str], candidates: list[int],
-              restored: Rows, logged: Rows, evidence: Evidence, why: list[str]) -> list[int]:
+def _by_shape(best: int, left: list[int], reading: dict[int, Rows], columns: Sequence[str],
+              agreed: tuple[Rows, Rows], evidence: Evidence, why: list[str]) -> list[int]:
     """The readings in `left` that the shape of the columns does not rule out (none: `best` wins).
 
     A value under the wrong column makes a spike in it: a turn and a turn back. When every column of the
@@ -228,7 +229,7 @@ def _by_shape(best: int, left: list[int], reading: dict[int, Rows], columns: Seq
     left = [b for b in left if b not in spiky]
     if not left:
         return left
-    scale = column_steps(columns, restored[:min(candidates)], logged[max(candidates):])
+    scale = column_steps(columns, *agreed)
     if scale is None:
         return left
     scaled = {b: _roughness(reading[b], columns, scale) for b in (best, *left)}
