@@ -10,6 +10,8 @@ import regex
 # start by .match(), lazy, so the first line that is exactly `---` closes the block.
 FRONT_MATTER_RE = regex.compile(r"(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))")
 BOM = "\ufeff"
+# A line with its ending: only CR, LF and CRLF end a line in a card (not str.splitlines' extras).
+LINE_RE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 class CardError(ValueError):

@@ -6,7 +6,8 @@ import difflib
 
 import regex
 
-LINE_RE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+from cardfix.card import LINE_RE
+
 # Characters str.splitlines also breaks at; cards only break lines at CR, LF and CRLF.
 OTHER_BREAKS = regex.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 NO_NEWLINE = "\\ No newline at end of file\n"

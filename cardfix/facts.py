@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import regex
 
-from cardfix.card import Card, count_lines
+from cardfix.card import LINE_RE, Card, count_lines
 from cardfix.frontmatter import ParsedFrontMatter
 
 # huggingface_hub REPO_ID_REGEX plus the checks `validate_repo_id` adds (no `--`/`..`, no `.git` suffix).
@@ -275,8 +275,6 @@ def _split_lines(text: str) -> list[Line]:
         lines.append(Line(match.start(), match.start() + len(content), match.end()))
     return lines
 
-
-LINE_RE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _marked_line_starts(body: str) -> list[int]:
