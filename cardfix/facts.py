@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -72,17 +72,25 @@ class TableRow(NamedTuple):
 
 @dataclass(frozen=True)
 class TrainingTable:
+    """Rows' lines are offsets into the table's section; `offset` is where that section starts in the body
+    (so a fix elsewhere moves the table without rebuilding its rows)."""
+
     header: TableRow
     align: TableRow
     rows: tuple[TableRow, ...]
+    offset: int = 0
 
     @property
     def start(self) -> int:
-        return self.header.line.start
+        return self.offset + self.header.line.start
 
     @property
     def end(self) -> int:
-        return (self.rows[-1] if self.rows else self.align).line.end
+        return self.offset + (self.rows[-1] if self.rows else self.align).line.end
+
+    def span(self, row: TableRow) -> tuple[int, int]:
+        """A row's [start, end) in the body, without its line break."""
+        return self.offset + row.line.start, self.offset + row.line.end
 
     def column(self, name: str) -> int | None:
         return self.header.cells.index(name) if name in self.header.cells else None
@@ -435,13 +443,7 @@ def _table_in(body: str, start: int, end: int) -> TrainingTable | None:
     found = _table_at_zero(body[start:end])
     if found is None or start == 0:
         return found
-    return TrainingTable(_moved(found.header, start), _moved(found.align, start),
-                         tuple(_moved(row, start) for row in found.rows))
-
-
-def _moved(row: TableRow, offset: int) -> TableRow:
-    line = row.line
-    return TableRow(row.cells, Line(line.start + offset, line.end + offset, line.stop + offset))
+    return replace(found, offset=start)
 
 
 @functools.lru_cache(maxsize=64)

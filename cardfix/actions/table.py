@@ -78,12 +78,13 @@ def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Opti
         cells = list(row.cells)
         for j, name in enumerate(analysis.live):
             cells[position[name]] = row.cells[3 + j]
-        edits.append(BodyEdit(row.line.start, row.line.end, render_row(cells, widths)))
+        start, end = table.span(row)
+        edits.append(BodyEdit(start, end, render_row(cells, widths)))
     first = table.rows[rows[0]].cells[1]
     return fix(f"{len(rows)} training-results rows (epoch {first} on) were logged after a resume in live key "
                f"order ({', '.join(analysis.live)}) under a checkpoint-order header; values moved under "
                f"their own columns (evidence: {analysis.basis})",
-               facts.line_number(table.rows[rows[0]].line.start), *edits)
+               facts.line_number(table.span(table.rows[rows[0]])[0]), *edits)
 
 
 def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -131,13 +132,13 @@ def _cell_counts(facts: Facts, table: TrainingTable) -> list[Report]:
     if not odd:
         return []
     return [Report(f"{len(odd)} training-results rows have a different number of cells than the header "
-                   f"({width})", facts.line_number(odd[0].line.start))]
+                   f"({width})", facts.line_number(table.span(odd[0])[0]))]
 
 
 def _progress(facts: Facts, table: TrainingTable, column: str, jump_factor: float | None) -> list[Report]:
     found = []
     for b in progress_breaks(table, column, jump_factor):
-        line = facts.line_number(table.rows[b.row].line.start)
+        line = facts.line_number(table.span(table.rows[b.row])[0])
         if b.kind == "backwards":
             found.append(Report(f"{column} goes backwards from {_fmt(b.before)} to {_fmt(b.after)} (restarted or "
                                 "resumed training?)", line))
@@ -158,7 +159,7 @@ def _no_log(facts: Facts, table: TrainingTable) -> list[Report]:
     if not rows:
         return []
     return [Report(f"{len(rows)} training-results rows say 'No log': no training loss had been logged yet "
-                   "(logging_steps larger than the evaluation interval)", facts.line_number(rows[0].line.start))]
+                   "(logging_steps larger than the evaluation interval)", facts.line_number(table.span(rows[0])[0]))]
 
 
 def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) -> list[Report]:
