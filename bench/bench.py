@@ -4,8 +4,8 @@
 
 Prints cards/s for each contender in one process (best of --repeat passes), the ratios, peak RSS, the
 speed-up of --jobs 2 over --jobs 1 through the CLI, and peak RSS of a CLI run over N cards vs 100 cards.
-Two floors show what any check costs before its rules run: the front-matter parse alone, and the parse
-plus one reading of the body's facts.
+Three floors show what any check costs whatever its engine: the front-matter parse alone, the parse plus
+one reading of the body's facts, and those plus every rule run once on the card as written.
 Needs the bench extra: pip install -e '.[bench]'. Figures only: nothing here asserts anything.
 """
 
@@ -87,8 +87,30 @@ def floor_facts(texts: list[str]) -> None:
             getattr(facts, name)
 
 
+def floor_rules_once(texts: list[str]) -> None:
+    """The parse, the facts, and every rule once on the card as written: no edit applied, no fix loop.
+
+    The least any check of these rules can cost, whatever its engine: a lower bound, not a mode.
+    """
+    from cardfix.api import choose_rules
+    from cardfix.card import parse_text
+    from cardfix.facts import Facts, Options
+    from cardfix.frontmatter import FrontMatterError, parse_front_matter
+
+    rules, options = choose_rules(), Options()
+    for text in texts:
+        card = parse_text(text)
+        try:
+            facts = Facts(card, parse_front_matter(card.front_matter))
+        except FrontMatterError:
+            continue
+        for rule in rules:
+            rule.action.fn(facts, rule.params, options)
+
+
+FLOORS = {"floor: parse": floor_parse, "floor: parse+facts": floor_facts, "floor: rules once": floor_rules_once}
 CONTENDERS = {"huggingface_hub": hf_round_trip, "cardfix check": cardfix_check, "cardfix apply": cardfix_apply,
-              "floor: parse": floor_parse, "floor: parse+facts": floor_facts}
+              **FLOORS}
 
 
 def measure(name: str, folder: Path, repeat: int) -> None:
@@ -146,7 +168,7 @@ def main() -> None:
         speeds[name] = rate
         print(f"  {name:<18} {rate:8.0f} cards/s   peak RSS {rss:6.1f} MB")
     base = speeds["huggingface_hub"]
-    for name in ("cardfix check", "cardfix apply", "floor: parse", "floor: parse+facts"):
+    for name in ("cardfix check", "cardfix apply", *FLOORS):
         print(f"  {name} / huggingface_hub = {speeds[name] / base:.2f}x")
     with tempfile.TemporaryDirectory() as tmp:
         corpus = tree(args.cards, max(count, 8000), Path(tmp) / "jobs")
