@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from cardfix.card import Card
 from cardfix.edits import BodyEdit, Edit, Finding, Outcome
-from cardfix.facts import Facts, Options
+from cardfix.facts import Facts, Options, Origin
 from cardfix.frontmatter import (
     FrontMatterEdit,
     FrontMatterError,
@@ -56,7 +56,7 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, strict: bool = F
 
 
 def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, verify: bool) -> EngineResult:
-    state = _State(card, parse_front_matter(card.front_matter))
+    state = _State(card, parse_front_matter(card.front_matter), origin=Origin(card))
     original = state
     findings: dict[tuple[str, str], Finding] = {}
     seen = {card.render()}
@@ -154,8 +154,10 @@ class _State:
     """
 
     def __init__(self, card: Card, front_matter: ParsedFrontMatter, fixed: set[str] | None = None,
-                 data: dict[str, Any] | None = None, pending: tuple[FrontMatterEdit, ...] = ()) -> None:
+                 data: dict[str, Any] | None = None, pending: tuple[FrontMatterEdit, ...] = (),
+                 origin: Origin | None = None) -> None:
         self.card = card
+        self.origin = origin or Origin(card)  # the input, and the body edits since (for line numbers)
         self.front_matter = front_matter  # of card.front_matter as written
         self.data = front_matter.data if data is None else data
         self.pending = pending
@@ -166,7 +168,7 @@ class _State:
     def facts(self) -> Facts:
         if self._facts is None or self._facts.fixed != self.fixed:
             view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
-            self._facts = Facts(self.card, view, frozenset(self.fixed))
+            self._facts = Facts(self.card, view, frozenset(self.fixed), self.origin)
         return self._facts
 
 
@@ -199,7 +201,7 @@ def _materialize(state: _State) -> _State:
     except (FrontMatterError, KeyError):
         raise _Unverified from None
     front_matter = ParsedFrontMatter(state.data, text=text, verified=False)
-    return _State(state.card.with_front_matter(text), front_matter, state.fixed)
+    return _State(state.card.with_front_matter(text), front_matter, state.fixed, origin=state.origin)
 
 
 def _overlaps(a: FrontMatterEdit, b: FrontMatterEdit) -> bool:
@@ -213,10 +215,12 @@ def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, 
     if not edits:
         return state, False, None
     front_edits = [e for e in edits if not isinstance(e, BodyEdit)]
+    body_edits = [e for e in edits if isinstance(e, BodyEdit)]
     try:
-        body = apply_body_edits(state.card.body, [e for e in edits if isinstance(e, BodyEdit)])
+        body = apply_body_edits(state.card.body, body_edits)
+        origin = state.origin if body == state.card.body else state.origin.after(_batch(body_edits))
         if strict:
-            return _apply_strict(state, body, front_edits)
+            return _apply_strict(state, body, front_edits, origin)
     except (EditConflict, FrontMatterError, KeyError) as exc:
         return state, False, str(exc)
     data, pending = state.data, state.pending
@@ -225,15 +229,16 @@ def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, 
         if same_data(new_data, data):
             continue
         if any(_overlaps(edit, p) for p in pending):
-            state = _materialize(_State(state.card, state.front_matter, state.fixed, data, pending))
+            state = _materialize(_State(state.card, state.front_matter, state.fixed, data, pending, state.origin))
             pending = ()
         data, pending = new_data, (*pending, edit)
     if body == state.card.body and pending == state.pending:
         return state, False, None
-    return _State(state.card.with_body(body), state.front_matter, state.fixed, data, pending), True, None
+    return _State(state.card.with_body(body), state.front_matter, state.fixed, data, pending, origin), True, None
 
 
-def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit]) -> tuple[_State, bool, str | None]:
+def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit],
+                  origin: Origin) -> tuple[_State, bool, str | None]:
     """Splice and re-parse after every edit, to find (and report) the one that does not read back."""
     text, front_matter = state.card.front_matter, state.front_matter
     for edit in edits:
@@ -248,7 +253,12 @@ def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit]) ->
         card = card.with_front_matter(text)
     if card == state.card:
         return state, False, None
-    return _State(card, front_matter, state.fixed), True, None
+    return _State(card, front_matter, state.fixed, origin=origin), True, None
+
+
+def _batch(edits: Sequence[BodyEdit]) -> tuple[tuple[int, int, int], ...]:
+    """Body edits as Origin records them: (start, end, new length), in the order they were applied."""
+    return tuple(sorted((e.start, e.end, len(e.text)) for e in edits))
 
 
 def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:

@@ -217,12 +217,45 @@ def placeholder_text(content: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The card as read, and the body edits made since: line numbers in findings are the input's.
+
+    Each batch is one application of body edits, as (start, end, length of the new text) sorted by
+    position, in the offsets of the body it was applied to.
+    """
+
+    card: Card
+    batches: tuple[tuple[tuple[int, int, int], ...], ...] = ()
+
+    def after(self, batch: tuple[tuple[int, int, int], ...]) -> Origin:
+        return Origin(self.card, (*self.batches, batch)) if batch else self
+
+    def body_offset(self, index: int) -> int:
+        """An offset into the current body as one into the input's (text a fix wrote: where it was written)."""
+        for batch in reversed(self.batches):
+            shift = 0  # how far the edits before `index` moved it
+            for start, end, length in batch:
+                if index < start + shift:
+                    break
+                if index < start + shift + length:
+                    index, shift = start, 0
+                    break
+                shift += length - (end - start)
+            index -= shift
+        return index
+
+    def line_number(self, body_index: int) -> int:
+        return self.card.body_first_line + count_lines(self.card.body[: self.body_offset(body_index)])
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything rules read about a card; body offsets are indexes into `card.body`."""
 
     card: Card
     front_matter: ParsedFrontMatter
     fixed: frozenset[str] = frozenset()  # codes of the rules that changed this card earlier in the run
+    origin: Origin | None = None  # where `card` came from in the fix loop; None: `card` is the input
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -233,8 +266,15 @@ class Facts:
         return body_facts(self.card.body)
 
     def line_number(self, body_index: int) -> int:
-        """1-based line number in the whole card of a body offset."""
+        """1-based line number, in the card as read, of an offset into the current body."""
+        if self.origin is not None:
+            return self.origin.line_number(body_index)
         return self.card.body_first_line + count_lines(self.card.body[:body_index])
+
+    @property
+    def front_matter_line(self) -> int:
+        """The line findings about the metadata point at: the first of the front matter as read."""
+        return (self.card if self.origin is None else self.origin.card).front_matter_first_line
 
     @cached_property
     def tags(self) -> tuple[str, ...]:

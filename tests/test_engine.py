@@ -13,7 +13,7 @@ from cardfix.actions import Action, Param
 from cardfix.card import parse_text
 from cardfix.edits import BodyEdit, Outcome, fix
 from cardfix.engine import MAX_PASSES, run
-from cardfix.facts import Facts
+from cardfix.facts import Facts, Origin
 from cardfix.rules import Rule, RuleError, load_rule_file, load_rules
 from tests.clirun import invoke
 
@@ -106,3 +106,34 @@ def test_a_splice_that_does_not_read_back_is_refused_and_reported() -> None:
     result = repair(card, select=["CF101"])
     assert result.text == card and not result.changed
     assert any(f.code == "CF101" and f.message.startswith("fix not applied") for f in result.findings)
+
+
+@pytest.mark.parametrize(("batches", "index", "expected"), [
+    ((), 7, 7),
+    ((((4, 6, 1),),), 3, 3),  # before the edit
+    ((((4, 6, 1),),), 4, 4),  # in the text it wrote: where it was written
+    ((((4, 6, 1),),), 5, 6),  # after it: shifted back by what it removed
+    ((((4, 6, 3),),), 7, 6),  # after a longer text: shifted back by what it added
+    ((((0, 0, 2), (5, 9, 0)),), 8, 10),  # two edits of one batch: an insertion, then a deletion
+    ((((0, 0, 2), (5, 9, 0)),), 7, 9),  # just after the deletion
+    ((((2, 2, 3),), ((0, 1, 0),)), 4, 2),  # two batches, undone newest first: 4 -> 5 -> inserted at 2
+    ((((2, 2, 3),), ((0, 1, 0),)), 6, 4),  # 6 -> 7 -> past the 3 inserted
+])
+def test_origin_maps_a_body_offset_back_to_the_input(batches: tuple[tuple[tuple[int, int, int], ...], ...],
+                                                      index: int, expected: int) -> None:
+    assert Origin(parse_text("x"), batches).body_offset(index) == expected
+
+
+def test_findings_point_at_lines_of_the_input_after_earlier_fixes_moved_them() -> None:
+    # The first section goes (two lines fewer) and the front matter gains keys before the table's finding
+    # is made: it must still name the table's line in the card as read.
+    card = ("---\ntags:\n- generated_from_trainer\n---\n# m\n\n## Model description\n\nMore information needed\n\n"
+            "## Training results\n\n| Training Loss | Epoch | Step | Validation Loss |\n"
+            "|:---:|:---:|:---:|:---:|\n| No log | 1.0 | 10 | 0.5 |\n| 0.4 | 2.0 | 20 | 0.3 |\n")
+    lines = card.splitlines()
+    result = repair(card, options=Options(placeholders="remove"))
+    assert result.changed and "## Model description" not in result.text
+    by_code = {f.code: f for f in result.findings}
+    assert lines[by_code["CF401"].line - 1] == "## Model description"
+    assert lines[by_code["CF303"].line - 1].startswith("| No log")
+    assert by_code["CF103"].line == 2

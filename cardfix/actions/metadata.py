@@ -45,7 +45,7 @@ def set_library_name(facts: Facts, params: Mapping[str, Any], options: Options) 
         return NOTHING
     frameworks = {name.casefold() for name, _ in facts.framework_versions}
     library = params["peft_library"] if params["peft_framework"].casefold() in frameworks else params["library"]
-    line = facts.card.front_matter_first_line
+    line = facts.front_matter_line
     return fix(f"library_name missing on a generated card; set to {library}", line,
                SetKey("library_name", library, tuple(params["key_order"])))
 

@@ -168,7 +168,7 @@ def fill_model_index(facts: Facts, params: Mapping[str, Any], options: Options) 
     target = _empty_results(facts.metadata.get("model-index"))
     if target is None:
         return NOTHING
-    line = facts.card.front_matter_first_line
+    line = facts.front_matter_line
     source = options.results_from or params["results_from"]
     chosen, other = ((metrics_from_final_row, metrics_from_summary) if source == "final-row"
                      else (metrics_from_summary, metrics_from_final_row))
@@ -264,7 +264,7 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
         shown.setdefault(reported.type, []).append(reported.text)
         names.setdefault(reported.type, set()).add(reported.name.casefold())
     body = None
-    line = facts.card.front_matter_first_line
+    line = facts.front_matter_line
     found = []
     for metric in _filled_metrics(model_index):
         kind, value = str(metric.get("type", "")), metric.get("value")
@@ -302,7 +302,7 @@ def validate_model_index(facts: Facts, params: Mapping[str, Any], options: Optio
     if "model-index" not in facts.metadata:
         return NOTHING
     value = facts.metadata["model-index"]
-    line = facts.card.front_matter_first_line
+    line = facts.front_matter_line
     repaired, edits, notes = _repairs(value, tuple(params["key_order"]))
     problems = list(validate(repaired, load_schema(schema_path(params["schema"]))))
     if notes and not problems:
