@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+from cardfix.edits import Finding
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -20,3 +23,22 @@ def corpus_files(folder: str) -> list[Path]:
 
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+
+
+SECTION_RE = re.compile(r"^section '(?P<title>[^']+)'")
+
+
+def points_at_input(lines: list[str], finding: Finding) -> bool:
+    """A finding's line is a line of the card as read; where the message names what it is about (a
+    section, the fine-tuned-from link), that line holds it, whatever earlier fixes moved."""
+    if finding.line is None:
+        return True
+    if not 1 <= finding.line <= len(lines):
+        return False
+    line = lines[finding.line - 1]
+    section = SECTION_RE.match(finding.message)
+    if section:
+        return line.lstrip("#").strip() == section["title"]
+    if finding.code == "CF101":
+        return "fine-tuned version of [" in line
+    return True

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from cardfix import repair
 from cardfix.card import parse_text
-from cardfix.edits import Finding
 from cardfix.frontmatter import parse_front_matter, same_data
-from tests.conftest import corpus_files, needs_corpus
+from tests.conftest import corpus_files, needs_corpus, points_at_input
 
 # The only top-level keys any rule writes; everything else must read back exactly as it was.
 KEYS_RULES_SET = {"base_model", "datasets", "library_name", "model-index"}
@@ -34,7 +32,7 @@ def test_corpus_regression() -> None:
         assert not any(f.code == "CF000" for f in result.findings), (path, result.findings)
         lines = text.splitlines()
         for finding in result.findings:
-            assert _points_at_input(lines, finding), (path, finding)
+            assert points_at_input(lines, finding), (path, finding)
         assert repair(result.text).text == result.text, f"{path}: not idempotent"
         if not result.changed:
             assert result.text == text
@@ -49,21 +47,3 @@ def test_corpus_regression() -> None:
           f"{counts['unreadable']} unreadable (bad front matter); findings: {summary}")
     assert counts["changed"] > 1000
 
-
-SECTION_RE = re.compile(r"^section '(?P<title>[^']+)'")
-
-
-def _points_at_input(lines: list[str], finding: Finding) -> bool:
-    """A finding's line is a line of the card as read; where the message names what it is about (a
-    section, the fine-tuned-from link), that line holds it, whatever earlier fixes moved."""
-    if finding.line is None:
-        return True
-    if not 1 <= finding.line <= len(lines):
-        return False
-    line = lines[finding.line - 1]
-    section = SECTION_RE.match(finding.message)
-    if section:
-        return line.lstrip("#").strip() == section["title"]
-    if finding.code == "CF101":
-        return "fine-tuned version of [" in line
-    return True

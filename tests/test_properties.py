@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from cardfix import Options, repair
 from cardfix.card import parse_text
 from cardfix.frontmatter import parse_front_matter, same_data
+from tests.conftest import points_at_input
 
 RULE_KEYS = {"base_model", "datasets", "library_name", "model-index"}
 names = st.from_regex(r"[a-z][a-z0-9\-]{0,12}(/[a-z][a-z0-9\-_.]{0,12})?", fullmatch=True)
@@ -72,6 +73,9 @@ def test_repair_is_safe_idempotent_and_keeps_other_keys(card: str, options: Opti
         assert same_data(before[key], after.get(key)), key
     assert result.text.startswith("\ufeff") == card.startswith("\ufeff")
     assert ("\r\n" in result.text) == ("\r\n" in card)
+    lines = card.splitlines()
+    for finding in result.findings:
+        assert points_at_input(lines, finding), finding
 
 
 @settings(max_examples=100, deadline=None)
