@@ -56,7 +56,7 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, strict: bool = F
 
 
 def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, verify: bool) -> EngineResult:
-    state = _State(card, parse_front_matter(card.front_matter), origin=Origin(card))
+    state = _State(card, parse_front_matter(card.front_matter), Origin(card))
     original = state
     findings: dict[tuple[str, str], Finding] = {}
     seen = {card.render()}
@@ -153,11 +153,10 @@ class _State:
     node tree, so no re-parse is needed between them.
     """
 
-    def __init__(self, card: Card, front_matter: ParsedFrontMatter, fixed: set[str] | None = None,
-                 data: dict[str, Any] | None = None, pending: tuple[FrontMatterEdit, ...] = (),
-                 origin: Origin | None = None) -> None:
+    def __init__(self, card: Card, front_matter: ParsedFrontMatter, origin: Origin, fixed: set[str] | None = None,
+                 data: dict[str, Any] | None = None, pending: tuple[FrontMatterEdit, ...] = ()) -> None:
         self.card = card
-        self.origin = origin or Origin(card)  # the input, and the body edits since (for line numbers)
+        self.origin = origin  # the input, and the body edits since (for line numbers)
         self.front_matter = front_matter  # of card.front_matter as written
         self.data = front_matter.data if data is None else data
         self.pending = pending
@@ -201,7 +200,7 @@ def _materialize(state: _State) -> _State:
     except (FrontMatterError, KeyError):
         raise _Unverified from None
     front_matter = ParsedFrontMatter(state.data, text=text, verified=False)
-    return _State(state.card.with_front_matter(text), front_matter, state.fixed, origin=state.origin)
+    return _State(state.card.with_front_matter(text), front_matter, state.origin, state.fixed)
 
 
 def _overlaps(a: FrontMatterEdit, b: FrontMatterEdit) -> bool:
@@ -229,12 +228,12 @@ def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, 
         if same_data(new_data, data):
             continue
         if any(_overlaps(edit, p) for p in pending):
-            state = _materialize(_State(state.card, state.front_matter, state.fixed, data, pending, state.origin))
+            state = _materialize(_State(state.card, state.front_matter, state.origin, state.fixed, data, pending))
             pending = ()
         data, pending = new_data, (*pending, edit)
     if body == state.card.body and pending == state.pending:
         return state, False, None
-    return _State(state.card.with_body(body), state.front_matter, state.fixed, data, pending, origin), True, None
+    return _State(state.card.with_body(body), state.front_matter, origin, state.fixed, data, pending), True, None
 
 
 def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit],
@@ -253,7 +252,7 @@ def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit],
         card = card.with_front_matter(text)
     if card == state.card:
         return state, False, None
-    return _State(card, front_matter, state.fixed, origin=origin), True, None
+    return _State(card, front_matter, origin, state.fixed), True, None
 
 
 def _batch(edits: Sequence[BodyEdit]) -> tuple[tuple[int, int, int], ...]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from cardfix.actions import Action, Param
 from cardfix.edits import NOTHING, BodyEdit, Outcome, Report, fix, report
-from cardfix.facts import Facts, Options, TrainingTable
+from cardfix.facts import Facts, Options, TableRow, TrainingTable
 from cardfix.tables import (
     Analysis,
     Evidence,
@@ -84,7 +84,11 @@ def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Opti
     return fix(f"{len(rows)} training-results rows (epoch {first} on) were logged after a resume in live key "
                f"order ({', '.join(analysis.live)}) under a checkpoint-order header; values moved under "
                f"their own columns (evidence: {analysis.basis})",
-               facts.line_number(table.span(table.rows[rows[0]])[0]), *edits)
+               _row_line(facts, table, table.rows[rows[0]]), *edits)
+
+
+def _row_line(facts: Facts, table: TrainingTable, row: TableRow) -> int:
+    return facts.line_number(table.span(row)[0])
 
 
 def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -132,13 +136,13 @@ def _cell_counts(facts: Facts, table: TrainingTable) -> list[Report]:
     if not odd:
         return []
     return [Report(f"{len(odd)} training-results rows have a different number of cells than the header "
-                   f"({width})", facts.line_number(table.span(odd[0])[0]))]
+                   f"({width})", _row_line(facts, table, odd[0]))]
 
 
 def _progress(facts: Facts, table: TrainingTable, column: str, jump_factor: float | None) -> list[Report]:
     found = []
     for b in progress_breaks(table, column, jump_factor):
-        line = facts.line_number(table.span(table.rows[b.row])[0])
+        line = _row_line(facts, table, table.rows[b.row])
         if b.kind == "backwards":
             found.append(Report(f"{column} goes backwards from {_fmt(b.before)} to {_fmt(b.after)} (restarted or "
                                 "resumed training?)", line))
@@ -159,7 +163,7 @@ def _no_log(facts: Facts, table: TrainingTable) -> list[Report]:
     if not rows:
         return []
     return [Report(f"{len(rows)} training-results rows say 'No log': no training loss had been logged yet "
-                   "(logging_steps larger than the evaluation interval)", facts.line_number(table.span(rows[0])[0]))]
+                   "(logging_steps larger than the evaluation interval)", _row_line(facts, table, rows[0]))]
 
 
 def _summary_row(facts: Facts, table: TrainingTable, params: Mapping[str, Any]) -> list[Report]:
