@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardfix import Options, repair
 from cardfix.actions import Action, Param
 from cardfix.card import parse_text
 from cardfix.edits import BodyEdit, Outcome, fix
-from cardfix.engine import MAX_PASSES, run
+from cardfix.engine import MAX_PASSES, apply_body_edits, run
 from cardfix.facts import Facts, Origin
 from cardfix.rules import Rule, RuleError, load_rule_file, load_rules
 from tests.clirun import invoke
@@ -137,3 +139,33 @@ def test_findings_point_at_lines_of_the_input_after_earlier_fixes_moved_them() -
     assert lines[by_code["CF401"].line - 1] == "## Model description"
     assert lines[by_code["CF303"].line - 1].startswith("| No log")
     assert by_code["CF103"].line == 2
+
+
+@st.composite
+def edit_batches(draw: st.DrawFn) -> tuple[str, list[list[BodyEdit]]]:
+    """A body and batches of non-overlapping edits, each batch in the offsets of the body before it."""
+    body = draw(st.text(alphabet="ab\n", min_size=0, max_size=30))
+    size, batches = len(body), []
+    for _ in range(draw(st.integers(1, 3))):
+        cuts = sorted(draw(st.lists(st.integers(0, size), max_size=6)))
+        pairs = list(zip(cuts[::2], cuts[1::2]))
+        batch = [BodyEdit(a, b, draw(st.text(alphabet="xy", max_size=4))) for a, b in pairs]
+        batches.append(batch)
+        size += sum(len(e.text) - (e.end - e.start) for e in batch)
+    return body, batches
+
+
+@given(edit_batches())
+def test_origin_maps_every_untouched_character_back_to_where_it_was(case: tuple[str, list[list[BodyEdit]]]) -> None:
+    body, batches = case
+    source: list[int | None] = list(range(len(body)))  # each current character's index in the input
+    origin = Origin(parse_text(body))
+    for batch in batches:
+        for edit in reversed(sorted(batch, key=lambda e: (e.start, e.end))):  # as apply_body_edits does
+            source[edit.start : edit.end] = [None] * len(edit.text)
+        body = apply_body_edits(body, batch)
+        origin = origin.after(tuple(sorted((e.start, e.end, len(e.text)) for e in batch)))
+    assert len(source) == len(body)
+    for index, where in enumerate(source):
+        if where is not None:
+            assert origin.body_offset(index) == where
