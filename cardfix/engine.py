@@ -217,7 +217,7 @@ def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, 
     body_edits = [e for e in edits if isinstance(e, BodyEdit)]
     try:
         body = apply_body_edits(state.card.body, body_edits)
-        origin = state.origin if body == state.card.body else state.origin.after(_batch(body_edits))
+        origin = state.origin if body == state.card.body else state.origin.after(body_edits)
         if strict:
             return _apply_strict(state, body, front_edits, origin)
     except (EditConflict, FrontMatterError, KeyError) as exc:
@@ -253,11 +253,6 @@ def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit],
     if card == state.card:
         return state, False, None
     return _State(card, front_matter, origin, state.fixed), True, None
-
-
-def _batch(edits: Sequence[BodyEdit]) -> tuple[tuple[int, int, int], ...]:
-    """Body edits as Origin records them: (start, end, new length), in the order they were applied."""
-    return tuple(sorted((e.start, e.end, len(e.text)) for e in edits))
 
 
 def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import regex
 
 from cardfix.card import LINE_RE, Card, count_lines
+from cardfix.edits import BodyEdit
 from cardfix.frontmatter import ParsedFrontMatter
 
 # huggingface_hub REPO_ID_REGEX plus the checks `validate_repo_id` adds (no `--`/`..`, no `.git` suffix).
@@ -227,7 +228,9 @@ class Origin:
     card: Card
     batches: tuple[tuple[tuple[int, int, int], ...], ...] = ()
 
-    def after(self, batch: tuple[tuple[int, int, int], ...]) -> Origin:
+    def after(self, edits: Sequence[BodyEdit]) -> Origin:
+        """This origin once `edits` are applied together (as `engine.apply_body_edits` does)."""
+        batch = tuple(sorted((e.start, e.end, len(e.text)) for e in edits))
         return Origin(self.card, (*self.batches, batch)) if batch else self
 
     def body_offset(self, index: int) -> int:
@@ -267,14 +270,12 @@ class Facts:
 
     def line_number(self, body_index: int) -> int:
         """1-based line number, in the card as read, of an offset into the current body."""
-        if self.origin is not None:
-            return self.origin.line_number(body_index)
-        return self.card.body_first_line + count_lines(self.card.body[:body_index])
+        return (self.origin or Origin(self.card)).line_number(body_index)
 
     @property
     def front_matter_line(self) -> int:
         """The line findings about the metadata point at: the first of the front matter as read."""
-        return (self.card if self.origin is None else self.origin.card).front_matter_first_line
+        return (self.origin or Origin(self.card)).card.front_matter_first_line
 
     @cached_property
     def tags(self) -> tuple[str, ...]:

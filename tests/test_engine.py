@@ -164,7 +164,7 @@ def test_origin_maps_every_untouched_character_back_to_where_it_was(case: tuple[
         for edit in reversed(sorted(batch, key=lambda e: (e.start, e.end))):  # as apply_body_edits does
             source[edit.start : edit.end] = [None] * len(edit.text)
         body = apply_body_edits(body, batch)
-        origin = origin.after(tuple(sorted((e.start, e.end, len(e.text)) for e in batch)))
+        origin = origin.after(batch)
     assert len(source) == len(body)
     for index, where in enumerate(source):
         if where is not None:
