@@ -20,7 +20,8 @@ HEADING_RE = regex.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 FENCE_RE = regex.compile(r"^ {0,3}(```+|~~~+)")
 PLACEHOLDER_RE = regex.compile(r"^\s*\[?\s*more\s+information\s+needed\s*\.?\s*\]?\s*$", regex.IGNORECASE)
 FINETUNED_RE = regex.compile(
-    r"fine-tuned version of \[(?P<text>[^\]\n]*)\]\((?P<url>https?://huggingface\.co/(?P<id>[^)\s]*))\)"
+    r"fine-tuned version of \[(?P<text>[^\]\n]*)\]\((?P<url>https?://huggingface\.co/(?P<id>[^)\s?#]*?)/*"
+    r"(?:[?#][^)\s]*)?)\)"
 )
 DATASET_RE = regex.compile(
     r"(?:fine-tuned version of \[[^\]\n]*\]\([^)\n]*\)|was trained from scratch) on "
@@ -107,9 +108,13 @@ class DatasetSentence:
 
 @dataclass(frozen=True)
 class BaseModelLink:
+    """The "fine-tuned version of [text](https://huggingface.co/id)" link; `repo_id` without a trailing `/`,
+    query or fragment. `valid` when the id has a Hub repo id's form (a path or `None` has not)."""
+
     repo_id: str
     valid: bool
     start: int
+    text: str = ""
 
 
 class BodyFacts:
@@ -154,7 +159,7 @@ class BodyFacts:
         if match is None:
             return None
         repo_id = match.group("id")
-        return BaseModelLink(repo_id, is_repo_id(repo_id) and repo_id != "None", match.start())
+        return BaseModelLink(repo_id, is_repo_id(repo_id) and repo_id != "None", match.start(), match.group("text"))
 
     @cached_property
     def trained_from_scratch(self) -> bool:
@@ -168,7 +173,8 @@ class BodyFacts:
         if match.group("named") is None:
             return DatasetSentence("unknown", (), match.start("phrase"), match.end("phrase"))
         names = NAMES_SPLIT_RE.split(match.group("named")[len("the ") :])
-        return DatasetSentence("named", tuple(n.strip() for n in names), match.start("phrase"), match.end("phrase"))
+        return DatasetSentence("named", tuple(_link_text(n.strip()) for n in names), match.start("phrase"),
+                               match.end("phrase"))
 
     @cached_property
     def summary(self) -> tuple[Item, ...]:
@@ -209,6 +215,15 @@ class BodyFacts:
 def body_facts(body: str) -> BodyFacts:
     """The facts of a body text, cached (a few recent bodies: one card's versions during a run)."""
     return BodyFacts(body)
+
+
+LINK_RE = regex.compile(r"\[(?P<text>[^\]\n]+)\]\([^)\s]*\)")
+
+
+def _link_text(name: str) -> str:
+    """A dataset named as a Markdown link (`[org/data](https://huggingface.co/datasets/org/data)`): its text."""
+    match = LINK_RE.fullmatch(name)
+    return match.group("text") if match else name
 
 
 def placeholder_text(content: str) -> bool:
@@ -507,6 +522,7 @@ class Options:
 
     task: str | None = None
     dataset: str | None = None  # type[:config[:split]]
+    repo_id: str | None = None  # the card's own repository: never its own base model
     model_name: str | None = None
     results_from: str | None = None  # final-row | summary
     placeholders: str | None = None  # fill | remove

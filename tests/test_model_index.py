@@ -53,39 +53,43 @@ def written_results(text: str) -> list[dict[str, Any]]:
     return data["model-index"][0]["results"]  # type: ignore[no-any-return]
 
 
+# Cards whose Trainer-written model-index the card's own words cannot rebuild, each with the reason. The
+# test fails when this list is not exactly the cards missed: a new miss, or a miss that went away.
+KNOWN_MISSES = {
+    "1198.md": "undecided: accuracy alone on xlm-roberta (text classification, multiple choice or MLM), "
+               "and its dataset (common_language) is speech data, no clue for a text model",
+    "1776.md": "undecided: a masked-LM fine-tune that reports only accuracy; nothing in the card says MLM",
+    "1778.md": "undecided: a masked-LM fine-tune that reports only accuracy; nothing in the card says MLM",
+    "2151.md": "undecided: accuracy alone on kcbert, trained on klue (a benchmark of several tasks)",
+}
+
+
 @needs_corpus
 def test_rebuilding_trainer_model_indexes() -> None:
-    counts: Counter[str] = Counter()
-    misses: dict[str, list[str]] = {"metrics": [], "dataset": [], "task": []}
+    """Blank the model-index the Trainer wrote, rebuild it with default options: the same metrics and
+    dataset always, the same task wherever the card's evidence decides it, and never another task."""
+    rebuilt_cards = 0
+    misses: dict[str, str] = {}
     for path in corpus_files("bulk"):
         found = trainer_written(path)
         if found is None:
             continue
         text, original = found
-        counts["cards"] += 1
-        result = repair(emptied(text), select=["CF201"], options=Options(results_from="summary"))
-        rebuilt = written_results(result.text)
-        assert rebuilt, f"{path.name}: nothing rebuilt: {result.findings}"
+        rebuilt = written_results(repair(emptied(text), select=["CF201"]).text)
+        if not rebuilt:
+            misses[path.name] = "undecided"
+            continue
+        rebuilt_cards += 1
         got = rebuilt[0]
-        want_metrics = {m["type"]: round(float(m["value"]), 4) for m in original["metrics"]}
-        got_metrics = {m["type"]: m["value"] for m in got["metrics"]}
-        if got_metrics != want_metrics:
-            misses["metrics"].append(f"{path.name}: {want_metrics} -> {got_metrics}")
-        if got["dataset"]["type"] != original["dataset"].get("type"):
-            misses["dataset"].append(f"{path.name}: {original['dataset'].get('type')} -> {got['dataset']['type']}")
-        if got["task"]["type"] != original["task"].get("type"):
-            misses["task"].append(f"{path.name}: {original['task'].get('type')} -> {got['task']['type']}")
-    n = counts["cards"]
-    rates = {k: 1 - len(v) / n for k, v in misses.items()}
-    print(f"\nmodel-index rebuild over {n} Trainer-filled cards: "
-          + ", ".join(f"{k} {r:.1%}" for k, r in rates.items()))
-    for kind, rows in misses.items():
-        for row in rows:
-            print(f"  {kind} miss: {row}")
-    assert n > 300
-    assert rates["metrics"] == 1.0
-    assert rates["dataset"] >= 0.99
-    assert rates["task"] >= 0.95
+        assert {m["type"]: m["value"] for m in got["metrics"]} == {
+            m["type"]: round(float(m["value"]), 4) for m in original["metrics"]}, path.name
+        assert got["dataset"]["type"] == original["dataset"].get("type"), path.name
+        assert got["task"]["type"] == original["task"].get("type"), path.name
+    total = rebuilt_cards + len(misses)
+    print(f"\nmodel-index rebuild over {total} Trainer-filled cards: {rebuilt_cards} rebuilt with the Trainer's "
+          f"task, {len(misses)} undecided, none wrong")
+    assert sorted(misses) == sorted(KNOWN_MISSES)
+    assert len(misses) <= 0.02 * total, "task recall below 98%"
 
 
 @needs_corpus
@@ -105,20 +109,19 @@ def test_every_written_model_index_is_hub_valid(folder: str) -> None:
         written += 1
         assert list(validate(after, schema)) == [], path.name
         name = model_index_to_eval_results(after)[0]
-        assert name
+        given = {e.get("name") for e in before or [] if isinstance(e, dict)}
+        assert name in given | {facts_of(text).title}, path.name
     print(f"\n{folder}: {written} model-indexes written, all valid")
     assert written > (2 if folder == "seeds" else 300)
 
 
 def test_no_decisive_task_evidence_writes_nothing_and_says_why() -> None:
-    from cardfix.rules import load_rules, override_params
-
-    rule = next(r for r in load_rules() if r.code == "CF201")
-    blind = override_params(rule, {"inference": []}, "test")
-    card = ("---\nmodel-index:\n- name: m\n  results: []\n---\n# m\n\nIt achieves the following results on the "
-            "evaluation set:\n- Loss: 0.3\n- Accuracy: 0.9\n")
-    result = repair(card, rules=(blind,))
-    assert not result.changed
-    assert [f.message for f in result.findings] == [
-        "model-index results are empty, but nothing in the card decides the task (metrics: accuracy); pass --task"]
-    assert repair(card, rules=(blind,), options=Options(task="text-classification")).changed
+    card = ("---\ntags:\n- generated_from_trainer\nmodel-index:\n- name: m\n  results: []\n---\n# m\n\n"
+            "It achieves the following results on the evaluation set:\n- Loss: 0.3\n- Accuracy: 0.9\n")
+    result = repair(card, select=["CF201"])
+    assert result.text == card
+    [finding] = [f.message for f in result.findings if f.code == "CF201"]
+    assert finding.startswith("model-index results are empty, but the task is not decided: the card's clues "
+                              "leave audio-classification, fill-mask, image-classification, multiple-choice, ")
+    assert finding.endswith("; pass --task")
+    assert "text-classification" in repair(card, select=["CF201"], options=Options(task="text-classification")).text

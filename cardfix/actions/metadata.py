@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cardfix.actions import Action, Param
 from cardfix.edits import NOTHING, Outcome, Report, fix, report
-from cardfix.facts import Facts, Options, is_repo_id
+from cardfix.facts import BaseModelLink, Facts, Options, is_repo_id
 from cardfix.frontmatter import SetKey
+from cardfix.resources import id_list
 
 KEY_ORDER = Param("list", ["library_name", "language", "license", "base_model", "tags", "datasets", "metrics",
                            "model-index"])
+
+
+LEGACY_IDS = "data/legacy-model-ids.yaml"
+DATASET_IDS = "data/canonical-dataset-ids.yaml"
 
 
 def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -19,11 +24,37 @@ def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: O
     if link is None or "base_model" in facts.metadata:
         return NOTHING
     line = facts.line_number(link.start)
-    if not link.valid or link.repo_id in params["reject_ids"]:
-        return report(Report(f"fine-tuned-from link names {link.repo_id!r}, not a Hub repo id "
-                             "(a local path?); base_model not set", line))
+    problem = base_model_problem(link, id_list(params["legacy_ids"]), options, params["reject_ids"])
+    if problem:
+        return report(Report(f"{problem}; base_model not set", line))
     edit = SetKey("base_model", link.repo_id, tuple(params["key_order"]))
     return fix(f"base_model missing; the body says fine-tuned from {link.repo_id}", line, edit)
+
+
+def base_model_problem(link: BaseModelLink, legacy: frozenset[str], options: Options,
+                       reject: Sequence[str] = ("None",)) -> str | None:
+    """Why the fine-tuned-from link does not name a Hub model that can be the base, or None when it does."""
+    if not link.valid or link.repo_id in reject:
+        return f"fine-tuned-from link names {link.repo_id!r}, not a Hub repo id (a local path?)"
+    if "/" not in link.repo_id and link.repo_id not in legacy:
+        return (f"fine-tuned-from link names {link.repo_id!r}, which has no namespace and is not one of the "
+                "Hub's legacy un-namespaced models")
+    if link.text.strip() != link.repo_id:
+        return f"the fine-tuned-from link's text {link.text!r} and its URL ({link.repo_id!r}) name different models"
+    if options.repo_id and link.repo_id.casefold() == options.repo_id.casefold():
+        return f"the fine-tuned-from link names the card's own repository {link.repo_id!r}"
+    return None
+
+
+def stated_base_model(facts: Facts, options: Options) -> str | None:
+    """The base model the card states: `base_model:`, or a fine-tuned-from link that names a Hub model."""
+    value = facts.metadata.get("base_model")
+    if isinstance(value, str) and is_repo_id(value):
+        return value
+    link = facts.base_model_link
+    if link is None or base_model_problem(link, id_list(LEGACY_IDS), options):
+        return None
+    return link.repo_id
 
 
 def set_datasets_from_sentence(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -32,10 +63,11 @@ def set_datasets_from_sentence(facts: Facts, params: Mapping[str, Any], options:
         return NOTHING
     line = facts.line_number(sentence.start)
     names = list(sentence.names)
-    bad = [n for n in names if not is_repo_id(n) or n in params["reject_names"]]
+    canonical = id_list(params["dataset_ids"])
+    bad = [n for n in names if not is_dataset_id(n, canonical) or n in params["reject_names"]]
     if bad:
-        return report(Report(f"dataset sentence names {', '.join(map(repr, bad))}, not a Hub dataset id; "
-                             "datasets not set", line))
+        return report(Report(f"dataset sentence names {', '.join(map(repr, bad))}, not a Hub dataset id "
+                             "(namespaced, or one of the canonical datasets); datasets not set", line))
     return fix(f"datasets missing; the body says trained on {', '.join(names)}", line,
                SetKey("datasets", names, tuple(params["key_order"])))
 
@@ -50,11 +82,22 @@ def set_library_name(facts: Facts, params: Mapping[str, Any], options: Options) 
                SetKey("library_name", library, tuple(params["key_order"])))
 
 
+def is_dataset_id(name: str, canonical: frozenset[str]) -> bool:
+    """A Hub dataset id: namespaced (`org/name`), or one of the canonical un-namespaced ids."""
+    return is_repo_id(name) and ("/" in name or name in canonical)
+
+
+def check_id_list(name: str) -> None:
+    id_list(name)
+
+
 ACTIONS = [
     Action("set_base_model_from_link", set_base_model_from_link, stage=2,
-           params={"key_order": KEY_ORDER, "reject_ids": Param("list", ["None"])}),
+           params={"key_order": KEY_ORDER, "reject_ids": Param("list", ["None"]),
+                   "legacy_ids": Param("str", LEGACY_IDS, check=check_id_list)}),
     Action("set_datasets_from_sentence", set_datasets_from_sentence, stage=2,
-           params={"key_order": KEY_ORDER, "reject_names": Param("list", ["None", "none"])}),
+           params={"key_order": KEY_ORDER, "reject_names": Param("list", ["None", "none"]),
+                   "dataset_ids": Param("str", DATASET_IDS, check=check_id_list)}),
     Action("set_library_name", set_library_name, stage=2,
            params={"key_order": KEY_ORDER, "library": Param("str", "transformers"),
                    "peft_framework": Param("str", "PEFT"), "peft_library": Param("str", "peft")}),

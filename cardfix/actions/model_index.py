@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -11,12 +10,14 @@ from typing import Any, TypeGuard
 import regex
 
 from cardfix.actions import Action, Param
+from cardfix.actions.metadata import DATASET_IDS, check_id_list, is_dataset_id
 from cardfix.edits import NOTHING, Outcome, Report, report
 from cardfix.facts import Facts, Options, is_repo_id
 from cardfix.frontmatter import SetKey, SetNode, Written
-from cardfix.resources import schema_path
+from cardfix.resources import id_list, schema_path
 from cardfix.schema import dotted, load_schema, validate
-from cardfix.tables import metric_columns, number, same_as_shown
+from cardfix.tables import metric_columns, number, same_as_shown, table_name
+from cardfix.tasks import Task, Undecided, check_inference, infer_task
 
 KEY_ORDER = Param("list", ["library_name", "language", "license", "base_model", "tags", "datasets", "metrics",
                            "model-index"])
@@ -49,6 +50,17 @@ def _as_written(text: str) -> float | int:
     return int(text) if INTEGER_RE.fullmatch(text) else Written(text)
 
 
+def metric_key(name: str) -> str:
+    """The key the Trainer logged a metric under, as a card shows it (`Exact Match`, `eval_accuracy`)."""
+    key = snake(name)
+    return key[len("eval_"):] if key.startswith("eval_") else key
+
+
+def title_case(key: str) -> str:
+    """The Trainer's summary name of a logged key (`exact_match` -> `Exact Match`)."""
+    return " ".join(part.capitalize() for part in key.split("_"))
+
+
 def metrics_from_summary(facts: Facts, params: Mapping[str, Any]) -> list[Metric]:
     return _metrics(((item.key, item.value) for item in facts.summary), params)
 
@@ -64,58 +76,26 @@ def metrics_from_final_row(facts: Facts, params: Mapping[str, Any]) -> list[Metr
 def _metrics(pairs: Any, params: Mapping[str, Any]) -> list[Metric]:
     found = []
     for name, text in pairs:
-        key = snake(name)
+        key = metric_key(name)
         metric_type = params["metric_type_map"].get(key, key)
         value = _to_number(text)
         if metric_type in params["metric_types"] and value is not None:
-            found.append(Metric(name, metric_type, text, value))
+            # An eval-only card shows the raw key (`eval_accuracy`); the Trainer's name is its title.
+            shown = title_case(key) if snake(name) != key else name
+            found.append(Metric(shown, metric_type, text, value))
     return found
 
 
-@dataclass(frozen=True)
-class Task:
-    type: str
-    evidence: str
+def reported_keys(facts: Facts) -> list[str]:
+    """Every evaluation key the card reports (summary, else the table's metric columns): task evidence."""
+    names = [i.key for i in facts.summary] if facts.summary else list(_table_metric_names(facts))
+    return [metric_key(n) for n in names]
 
 
-def infer_task(facts: Facts, options: Options, params: Mapping[str, Any], metrics: Sequence[Metric]) -> Task | None:
-    """The task, from the strongest evidence the card has; the evidence is named for the finding."""
-    known = params["task_names"]
-    if options.task:
-        return Task(options.task, "--task")
-    pipeline = facts.metadata.get("pipeline_tag")
-    if isinstance(pipeline, str) and pipeline in known:
-        return Task(pipeline, "pipeline_tag")
-    tagged = [t for t in facts.tags if t in known]
-    if len(set(tagged)) == 1:
-        return Task(tagged[0], "tags")
-    words = _keyword_text(facts)
-    types = [m.type for m in metrics]
-    for entry in params["inference"]:
-        if _entry_matches(entry, types, words):
-            return Task(entry["task"], entry["evidence"])
-    return None
-
-
-def _keyword_text(facts: Facts) -> str:
-    """Model name, base model and dataset names: where a card's words say what the model does."""
-    parts = [facts.title or "", facts.base_model_link.repo_id if facts.base_model_link else ""]
-    parts += [str(d) for d in _as_list(facts.metadata.get("datasets"))]
-    parts += list(facts.dataset_sentence.names) if facts.dataset_sentence else []
-    return " ".join(parts).lower()
-
-
-def _entry_matches(entry: Mapping[str, Any], types: list[str], words: str) -> bool:
-    if "metrics_any" in entry and not set(entry["metrics_any"]) & set(types):
-        return False
-    if "metrics_exactly" in entry and types != list(entry["metrics_exactly"]):
-        return False
-    return "keywords" not in entry or _compiled(entry["keywords"]).search(words) is not None
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> regex.Pattern[str]:
-    return regex.compile(pattern)
+def _table_metric_names(facts: Facts) -> tuple[str, ...]:
+    table = facts.table
+    columns = metric_columns(table) if table is not None else None
+    return columns or ()
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -148,26 +128,32 @@ def parse_dataset_option(value: str) -> DatasetRef:
                       parts[2] if len(parts) > 2 and parts[2] else None, "--dataset")
 
 
-def datasets_of(facts: Facts, options: Options, params: Mapping[str, Any]) -> list[DatasetRef]:
+def datasets_of(facts: Facts, options: Options, params: Mapping[str, Any]) -> list[DatasetRef] | str:
+    """The datasets to write, or why none can be: ids the card states (`datasets:`, or a sentence naming
+    a Hub dataset id), the user's --dataset, or the placeholder for a card that says it does not know."""
     if options.dataset:
         return [parse_dataset_option(options.dataset)]
     sentence = facts.dataset_sentence
     named = list(sentence.names) if sentence and sentence.kind == "named" else []
-    tags = [str(d) for d in _as_list(facts.metadata.get("datasets")) if isinstance(d, str) and d.strip()]
+    tags = [str(d) for d in _as_list(facts.metadata.get("datasets")) if isinstance(d, str) and is_repo_id(d)]
     if tags:
         pretty = named if len(named) == len(tags) else tags
         return [DatasetRef(t, p, evidence="datasets") for t, p in zip(tags, pretty)]
-    usable = [n for n in named if is_repo_id(n) and n not in ("None", "none")]
-    if usable:
-        return [DatasetRef(n, n, evidence="the dataset sentence") for n in usable]
+    if named:
+        ids = id_list(params["dataset_ids"])
+        bad = [n for n in named if not is_dataset_id(n, ids)]
+        if bad:
+            return (f"the card names {', '.join(map(repr, bad))}, not a Hub dataset id; pass --dataset "
+                    "type[:config[:split]]")
+        return [DatasetRef(n, n, evidence="the dataset sentence") for n in named]
     unknown = params["unknown_dataset"]
     return [DatasetRef(unknown["type"], unknown["name"], evidence="unknown", placeholder=True)]
 
 
 def fill_model_index(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     target = _empty_results(facts.metadata.get("model-index"))
-    if target is None:
-        return NOTHING
+    if target is None or not facts.is_trainer_card:
+        return NOTHING  # a hand-written card's numbers may come from anywhere: never a model-index of ours
     line = facts.front_matter_line
     source = options.results_from or params["results_from"]
     chosen, other = ((metrics_from_final_row, metrics_from_summary) if source == "final-row"
@@ -182,18 +168,24 @@ def fill_model_index(facts: Facts, params: Mapping[str, Any], options: Options) 
             return report(Report("model-index results are empty and the card reports no metric the Hub "
                                  "model-index takes (losses, epochs and speeds are not metrics)", line))
         return NOTHING
-    task = infer_task(facts, options, params, metrics)
-    if task is None:
-        return report(Report("model-index results are empty, but nothing in the card decides the task "
-                             f"(metrics: {', '.join(m.type for m in metrics)}); pass --task", line))
+    task = infer_task(facts, options, params, reported_keys(facts))
+    if isinstance(task, Undecided):
+        return report(Report(f"model-index results are empty, but the task is not decided: {task.reason()}; "
+                             "pass --task", line))
     datasets = datasets_of(facts, options, params)
+    if isinstance(datasets, str):
+        return report(Report(f"model-index results are empty, but no dataset can be written: {datasets}", line))
+    name = _entry_name(facts, target, options)
+    if name is None:
+        return report(Report("model-index results are empty, but the card gives no model name (no `# title`); "
+                             "pass --model-name", line))
     result = [_result(task, ds, metrics, params) for ds in datasets]
     reports = [Report(_describe(used, task, datasets, metrics), line, fixable=True)]
-    reports += _disagreements(metrics, alternative, used, line)
+    reports += _disagreements(facts, metrics, alternative, used, line)
     if datasets[0].placeholder:
         reports.append(Report(f"the card trained on an unknown dataset: model-index dataset written as "
                               f"{datasets[0].type!r}; pass --dataset type[:config[:split]] to name it", line))
-    edit = _edit(facts, target, result, options, params)
+    edit = _edit(facts, target, result, name, params)
     return Outcome((edit,), tuple(reports))
 
 
@@ -209,6 +201,16 @@ def _empty_results(model_index: Any) -> tuple[int, ...] | None:
     return None
 
 
+def _entry_name(facts: Facts, target: tuple[int, ...], options: Options) -> str | None:
+    """The entry's name as the card gives it: an existing one (even `''`, as the Trainer wrote it), else
+    --model-name, else the title the Trainer wrote (`# {model_name}`); never one made up."""
+    if target:
+        entry = facts.metadata["model-index"][target[0]]
+        if isinstance(entry.get("name"), str):
+            return str(entry["name"])
+    return options.model_name or facts.title
+
+
 def _result(task: Task, dataset: DatasetRef, metrics: Sequence[Metric], params: Mapping[str, Any]) -> dict[str, Any]:
     task_entry = {"type": task.type}
     name = params["task_names"].get(task.type)
@@ -218,19 +220,16 @@ def _result(task: Task, dataset: DatasetRef, metrics: Sequence[Metric], params: 
             "metrics": [{"name": m.name, "type": m.type, "value": m.value} for m in metrics]}
 
 
-def _edit(facts: Facts, target: tuple[int, ...], results: list[dict[str, Any]], options: Options,
+def _edit(facts: Facts, target: tuple[int, ...], results: list[dict[str, Any]], name: str,
           params: Mapping[str, Any]) -> SetKey | SetNode:
     if not target:
-        name = options.model_name or facts.title or "model"
         return SetKey("model-index", [{"name": name, "results": results}], tuple(params["key_order"]))
     entry = facts.metadata["model-index"][target[0]]
-    name = entry.get("name")
-    if "results" in entry and isinstance(name, str) and name.strip():
+    if "results" in entry and "name" in entry:
         return SetNode(("model-index", target[0], "results"), results)
-    # 4.6 wrote entries without `results`; some cards have `name: ''`: rewrite the entry whole.
+    # 4.6 wrote entries without `results`: rewrite the entry whole.
     fixed = list(facts.metadata["model-index"])
-    good_name = name if isinstance(name, str) and name.strip() else options.model_name or facts.title or "model"
-    fixed[target[0]] = {**entry, "name": good_name, "results": results}
+    fixed[target[0]] = {**entry, "name": name, "results": results}
     return SetKey("model-index", fixed, tuple(params["key_order"]))
 
 
@@ -242,7 +241,8 @@ def _describe(used: str, task: Task, datasets: Sequence[DatasetRef], metrics: Se
             f"task {task.type}, decided by {task.evidence}; dataset {names}, from {source}")
 
 
-def _disagreements(metrics: Sequence[Metric], other: Sequence[Metric], used: str, line: int) -> list[Report]:
+def _disagreements(facts: Facts, metrics: Sequence[Metric], other: Sequence[Metric], used: str,
+                   line: int) -> list[Report]:
     others = {m.type: m for m in other}
     found = []
     for metric in metrics:
@@ -250,8 +250,25 @@ def _disagreements(metrics: Sequence[Metric], other: Sequence[Metric], used: str
         if alt is not None and not same_as_shown(float(alt.value), float(metric.value)):
             other_name = "summary" if used == "final-row" else "final row"
             found.append(Report(f"{metric.name}: the {used.replace('-', ' ')} says {metric.text}, the "
-                                f"{other_name} says {alt.text}; kept {metric.text} (see --results-from)", line))
+                                f"{other_name} says {alt.text}{_summary_row(facts)}; kept {metric.text} "
+                                "(see --results-from)", line))
     return found
+
+
+def _summary_row(facts: Facts) -> str:
+    """Which training-results row the summary repeats (a best checkpoint reloaded), if exactly one does."""
+    table = facts.table
+    columns = metric_columns(table) if table is not None else None
+    if table is None or columns is None or not facts.summary:
+        return ""
+    shown = {table_name(i.key): number(i.value) for i in facts.summary}
+    wanted = [(i, shown[c]) for i, c in enumerate(columns, start=3) if c in shown]
+    rows = [row for row in table.rows if len(row.cells) == len(table.header.cells) and wanted and all(
+        same_as_shown(number(row.cells[i]), value) for i, value in wanted)]
+    if len(rows) != 1:
+        return " (the summary matches no row of the table)" if not rows else ""
+    epoch, step = rows[0].cells[1], rows[0].cells[2]
+    return f" (the summary matches the row of epoch {epoch}, step {step})"
 
 
 def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
@@ -365,8 +382,9 @@ METRIC_PARAMS = {
 ACTIONS = [
     Action("fill_model_index", fill_model_index, stage=3, params={
         **METRIC_PARAMS, "key_order": KEY_ORDER,
-        "results_from": Param("str", "final-row", check=lambda v: _one_of(v, ("final-row", "summary"))),
-        "task_names": Param("dict", {}), "inference": Param("list", [], check=lambda v: _check_inference(v)),
+        "results_from": Param("str", "summary", check=lambda v: _one_of(v, ("final-row", "summary"))),
+        "task_names": Param("dict", {}), "task_inference": Param("dict", {"clues": []}, check=check_inference),
+        "dataset_ids": Param("str", DATASET_IDS, check=check_id_list),
         "unknown_dataset": Param("dict", {"type": "unknown", "name": "unknown"},
                                  check=lambda v: _keys(v, {"type", "name"}))}),
     Action("check_model_index_consistency", check_model_index_consistency, stage=5, params=METRIC_PARAMS),
@@ -389,11 +407,3 @@ def _keys(value: Mapping[str, Any], keys: set[str]) -> None:
     if set(value) != keys or not all(isinstance(v, str) for v in value.values()):
         raise ValueError(f"needs exactly the string keys {', '.join(sorted(keys))}")
 
-
-def _check_inference(entries: list[Any]) -> None:
-    allowed = {"task", "evidence", "metrics_any", "metrics_exactly", "keywords"}
-    for entry in entries:
-        if not isinstance(entry, dict) or not {"task", "evidence"} <= set(entry) <= allowed:
-            raise ValueError(f"each entry needs task and evidence, and only {', '.join(sorted(allowed))}")
-        if "keywords" in entry:
-            regex.compile(entry["keywords"])
