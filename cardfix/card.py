@@ -9,6 +9,8 @@ import regex
 # The Hub's own front-matter regex (huggingface_hub REGEX_YAML_BLOCK, "same as the server"): anchored at the
 # start by .match(), lazy, so the first line that is exactly `---` closes the block.
 FRONT_MATTER_RE = regex.compile(r"(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))")
+# An opening `---` line the Hub's regex would take as front matter if a `---` line closed it.
+OPENING_RE = regex.compile(r"\s*---(?:\r\n|\r|\n)")
 BOM = "\ufeff"
 # A line with its ending: only CR, LF and CRLF end a line in a card (not str.splitlines' extras).
 LINE_RE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -40,6 +42,7 @@ class Card:
     tail: str  # the newline before the closing `---`, the fence and its line end
     body: str
     newline: str
+    unclosed: bool = False  # opened with `---` but never closed: the Hub reads no metadata and the YAML is body
 
     @property
     def has_front_matter(self) -> bool:
@@ -80,7 +83,7 @@ def parse_text(text: str) -> Card:
     newline = detect_newline(rest)
     match = FRONT_MATTER_RE.match(rest)
     if match is None:
-        return Card(bom, "", "", "", rest, newline)
+        return Card(bom, "", "", "", rest, newline, OPENING_RE.match(rest) is not None)
     return Card(bom, match.group(1), match.group(2), match.group(3), rest[match.end() :], newline)
 
 

@@ -23,6 +23,9 @@ from cardfix.frontmatter import (
 from cardfix.rules import Rule
 
 MAX_PASSES = 10
+# A new block on top would leave the old YAML in the body as text: the author must close it first.
+UNCLOSED = ("the front matter is not closed (no `---` line ends it), so the Hub reads no metadata; close it "
+            "first, metadata left as it is")
 ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
 
 
@@ -172,9 +175,10 @@ class _State:
 
 
 def _findings(rule: Rule, outcome: Outcome, problem: str | None) -> list[Finding]:
-    found = [Finding(rule.code, rule.name, r.message, r.line, r.fixable and problem is None)
-             for r in outcome.reports]
-    if problem:
+    """The rule's reports as findings; a fix that could not be applied says why, on the report it fixes."""
+    found = [Finding(rule.code, rule.name, f"{r.message}; fix not applied: {problem}" if r.fixable and problem
+                     else r.message, r.line, r.fixable and problem is None) for r in outcome.reports]
+    if problem and not any(r.fixable for r in outcome.reports):
         found.append(Finding(rule.code, rule.name, f"fix not applied: {problem}", None, False))
     return found
 
@@ -215,6 +219,8 @@ def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, 
         return state, False, None
     front_edits = [e for e in edits if not isinstance(e, BodyEdit)]
     body_edits = [e for e in edits if isinstance(e, BodyEdit)]
+    if front_edits and state.card.unclosed:
+        return state, False, UNCLOSED
     try:
         body = apply_body_edits(state.card.body, body_edits)
         origin = state.origin if body == state.card.body else state.origin.after(body_edits)

@@ -79,8 +79,9 @@ def test_options_count_as_a_source() -> None:
             "More information needed\n")
     result = repair(card, options=Options(dataset="wikitext:wikitext-2-raw-v1"))
     assert "on the wikitext dataset." in result.text
-    assert "The model was trained and evaluated on the `wikitext` dataset." in result.text
-    assert check_traceable(card, result.text) == ["wikitext"]
+    assert ("The model was trained and evaluated on the `wikitext` dataset (configuration `wikitext-2-raw-v1`). "
+            "The card documents the data no further." in result.text)
+    assert check_traceable(card, result.text) == ["wikitext", "wikitext-2-raw-v1"]
     assert check_traceable(card, result.text, extra="--dataset wikitext:wikitext-2-raw-v1") == []
 
 

@@ -12,7 +12,7 @@ import regex
 from cardfix.actions import Action, Param
 from cardfix.actions.metadata import DATASET_IDS, check_id_list, is_dataset_id
 from cardfix.edits import NOTHING, Outcome, Report, report
-from cardfix.facts import Facts, Options, is_repo_id
+from cardfix.facts import NONE_NAMES, Facts, Options, is_repo_id
 from cardfix.frontmatter import SetKey, SetNode, Written
 from cardfix.resources import id_list, schema_path
 from cardfix.schema import dotted, load_schema, validate
@@ -134,7 +134,8 @@ def datasets_of(facts: Facts, options: Options, params: Mapping[str, Any]) -> li
     if options.dataset:
         return [parse_dataset_option(options.dataset)]
     sentence = facts.dataset_sentence
-    named = list(sentence.names) if sentence and sentence.kind == "named" else []
+    # "the None dataset": the Trainer had no name for it, as unknown as "an unknown dataset".
+    named = [n for n in sentence.names if n not in NONE_NAMES] if sentence and sentence.kind == "named" else []
     tags = [str(d) for d in _as_list(facts.metadata.get("datasets")) if isinstance(d, str) and is_repo_id(d)]
     if tags:
         pretty = named if len(named) == len(tags) else tags

@@ -11,7 +11,8 @@ import regex
 
 from cardfix.actions import Action, Param
 from cardfix.edits import NOTHING, BodyEdit, Outcome, fix
-from cardfix.facts import Facts, Options, Section, is_repo_id
+from cardfix.actions.metadata import stated_base_model
+from cardfix.facts import Facts, Options, Section
 
 
 def _join(items: Sequence[str]) -> str:
@@ -19,12 +20,10 @@ def _join(items: Sequence[str]) -> str:
 
 
 def _model_index_task(facts: Facts) -> str | None:
-    entries = facts.metadata.get("model-index")
-    for entry in entries if isinstance(entries, list) else []:
-        for result in (entry.get("results") or []) if isinstance(entry, dict) else []:
-            task = result.get("task") if isinstance(result, dict) else None
-            if isinstance(task, dict) and isinstance(task.get("name") or task.get("type"), str):
-                return str(task.get("name") or task.get("type")).replace("-", " ")
+    for result in _model_index_results(facts):
+        task = result.get("task")
+        if isinstance(task, dict) and isinstance(task.get("name") or task.get("type"), str):
+            return str(task.get("name") or task.get("type")).replace("-", " ")
     pipeline = facts.metadata.get("pipeline_tag")
     return pipeline.replace("-", " ") if isinstance(pipeline, str) else None
 
@@ -39,12 +38,6 @@ def _dataset_names(facts: Facts, options: Options) -> list[str]:
     return [n for n in names if n and n not in ("None", "none")]
 
 
-def _base_model(facts: Facts) -> str | None:
-    value = facts.metadata.get("base_model")
-    if isinstance(value, str) and is_repo_id(value):
-        return value
-    link = facts.base_model_link
-    return link.repo_id if link is not None and link.valid else None
 
 
 def _hyper(key: str) -> Callable[[Facts, Options], str | None]:
@@ -60,11 +53,49 @@ def _optimizer(facts: Facts, options: Options) -> str | None:
 
 
 NOT_RESULTS = regex.compile(r"(?i)epoch|step|.*runtime|.*per[ _]second|model preparation time")
+# Values the Keras callback logs on the training data, labelled so by the card (`Train Loss`).
+TRAIN_RESULT = regex.compile(r"(?i)train(ing)?[ _].*")
 
 
 def _eval_results(facts: Facts, options: Options) -> str | None:
-    items = [f"{i.key} {i.value}" for i in facts.summary if i.value and not NOT_RESULTS.fullmatch(i.key)]
+    items = [f"{i.key} {i.value}" for i in facts.summary
+             if i.value and not NOT_RESULTS.fullmatch(i.key) and not TRAIN_RESULT.fullmatch(i.key)]
     return _join(items) if items else None
+
+
+def _train_results(facts: Facts, options: Options) -> str | None:
+    items = [f"{i.key} {i.value}" for i in facts.summary if i.value and TRAIN_RESULT.fullmatch(i.key)]
+    return _join(items) if items else None
+
+
+def _trained(facts: Facts, options: Options) -> str:
+    """How the card says the model came about: fine-tuned from a base model, or trained (from scratch)."""
+    return "trained" if facts.trained_from_scratch and facts.base_model_link is None else "fine-tuned"
+
+
+def _dataset_detail(key: str) -> Callable[[Facts, Options], str | None]:
+    """A dataset's config or split as the card states it (--dataset type:config:split, or its model-index)."""
+
+    def detail(facts: Facts, options: Options) -> str | None:
+        if options.dataset:
+            parts = options.dataset.split(":")
+            index = {"config": 1, "split": 2}[key]
+            return parts[index] if len(parts) > index and parts[index] else None
+        for result in _model_index_results(facts):
+            dataset = result.get("dataset")
+            value = dataset.get(key) or (dataset.get("args") if key == "config" else None) \
+                if isinstance(dataset, dict) else None
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    return detail
+
+
+def _model_index_results(facts: Facts) -> list[dict[str, Any]]:
+    entries = facts.metadata.get("model-index")
+    return [result for entry in (entries if isinstance(entries, list) else []) if isinstance(entry, dict)
+            for result in (entry.get("results") or []) if isinstance(result, dict)]
 
 
 def _frameworks(facts: Facts, options: Options) -> str | None:
@@ -107,7 +138,10 @@ def _task_phrase(facts: Facts, options: Options) -> str | None:
 UNKNOWNS = {"unknown_dataset"}  # slots that say what the card does *not* know: no fact for --placeholders
 SLOTS: dict[str, Callable[[Facts, Options], str | None]] = {
     "model_name": lambda facts, options: options.model_name or facts.title,
-    "base_model": lambda facts, options: _base_model(facts),
+    "base_model": stated_base_model,
+    "trained": _trained,
+    "dataset_config": _dataset_detail("config"),
+    "dataset_split": _dataset_detail("split"),
     "task": _task_phrase,
     "datasets": _dataset_phrase,
     "unknown_dataset": _unknown_dataset,
@@ -122,8 +156,18 @@ SLOTS: dict[str, Callable[[Facts, Options], str | None]] = {
     "lr_scheduler_type": _hyper("lr_scheduler_type"),
     "optimizer": _optimizer,
     "eval_results": _eval_results,
+    "train_results": _train_results,
     "frameworks": _frameworks,
 }
+
+
+# "a" before a vowel sound ("a automatic speech recognition model"): the task and names are slot values.
+A_BEFORE_VOWEL = regex.compile(r"(?<![\w`'-])([Aa]) (?=[aeiAEI]|[oO](?!ne)|[uU](?!ni|s[ei]|tf)|hour|honest)")
+
+
+def with_articles(sentence: str) -> str:
+    """The sentence with `a` made `an` before a vowel sound."""
+    return A_BEFORE_VOWEL.sub(lambda m: m.group(1) + "n ", sentence)
 
 
 @functools.lru_cache(maxsize=512)
@@ -157,7 +201,7 @@ def render(sentences: Sequence[str | list[str]], facts: Facts, options: Options)
         for sentence in item if isinstance(item, list) else [item]:
             slots = template_slots(sentence)
             if all(value(s) for s in slots):
-                written.append(sentence.format(**{s: value(s) for s in slots}))
+                written.append(with_articles(sentence.format(**{s: value(s) for s in slots})))
                 used |= slots
                 break
     return " ".join(written), used
@@ -168,8 +212,10 @@ def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> O
     if section is None:
         return NOTHING
     text, used = render(params["sentences"], facts, options)
+    if not (facts.is_trainer_card or facts.is_hub_template):
+        return NOTHING  # a section an author wrote (or left) on a card no known generator made
     line = facts.line_number(section.heading.start)
-    known = used - UNKNOWNS
+    known = used - UNKNOWNS - {"trained"}
     if not known and not facts.is_trainer_card:
         return NOTHING  # a hub-template card: fill only where the card has the facts
     mode = options.placeholders or params["placeholders"]
