@@ -54,7 +54,8 @@ Ignore = Annotated[Optional[list[str]], typer.Option(help="Skip these rules (cod
 Task = Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")]
 Dataset = Annotated[Optional[str], typer.Option(help="Dataset as type[:config[:split]] where the card has none.")]
 ModelName = Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")]
-RepoId = Annotated[Optional[str], typer.Option(help="The card's own repository id (org/name): never written as its base_model.")]
+RepoId = Annotated[Optional[str], typer.Option(
+    help="The card's own repository id (org/name): never written as its base_model.")]
 ResultsFromOpt = Annotated[Optional[ResultsFrom], typer.Option(help="Metrics source for model-index.")]
 PlaceholdersOpt = Annotated[Optional[Placeholders], typer.Option(help="Fill empty sections, or remove them.")]
 MaxSize = Annotated[Optional[int], typer.Option(help="Refuse files larger than this many bytes (default 10 MB).")]
@@ -204,7 +205,8 @@ def _out(text: str) -> None:
 
 @app.command()
 def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-         model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
+         model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None,
+         placeholders: PlaceholdersOpt = None,
          max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
          exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """Print unified diffs of what apply would change (exit 1 if any)."""
@@ -220,7 +222,8 @@ def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task 
 @app.command()
 def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False,
           select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-          model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
+          model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None,
+         placeholders: PlaceholdersOpt = None,
           max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
           exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
@@ -246,7 +249,8 @@ def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i
 @app.command()
 def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
           select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-          model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None, placeholders: PlaceholdersOpt = None,
+          model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None,
+         placeholders: PlaceholdersOpt = None,
           max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
           exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
     """List findings (exit 1 if any)."""

@@ -63,14 +63,15 @@ class Undecided:
 class CardText:
     """The texts of a card that clues are matched against, lower-cased."""
 
-    metrics: tuple[str, ...]  # metric keys as the Trainer logged them (Keras' `validation_` dropped) (`exact_match`, `rouge1`), in card order
+    metrics: tuple[str, ...]  # keys as logged (`exact_match`, Keras' `validation_` dropped), in card order
     base_model: str
     datasets: tuple[str, ...]
     name: str
     tags: tuple[str, ...]
 
 
-def infer_task(facts: Facts, options: Options, params: Mapping[str, Any], metric_keys: Sequence[str]) -> Task | Undecided:
+def infer_task(facts: Facts, options: Options, params: Mapping[str, Any],
+               metric_keys: Sequence[str]) -> Task | Undecided:
     """The task, from --task, `pipeline_tag`, or the clues the card states; the evidence is named."""
     if options.task:
         return Task(options.task, "--task")
@@ -105,8 +106,9 @@ def card_text(facts: Facts, options: Options, metric_keys: Sequence[str]) -> Car
     names = [options.model_name or "", facts.title or ""]
     names += [str(e.get("name") or "") for e in _as_list(facts.metadata.get("model-index")) if isinstance(e, dict)]
     keys = [regex.sub(r"^(validation|val)_(?!loss$)", "", k.lower()) for k in metric_keys]
-    return CardText(tuple(k for k in keys if not NOT_METRICS.fullmatch(k)), base.lower(), tuple(d.lower() for d in datasets),
-                    " ".join(n for n in names if n).lower(), tuple(t.lower() for t in facts.tags))
+    return CardText(tuple(k for k in keys if not NOT_METRICS.fullmatch(k)), base.lower(),
+                    tuple(d.lower() for d in datasets), " ".join(n for n in names if n).lower(),
+                    tuple(t.lower() for t in facts.tags))
 
 
 def _clue(entry: Mapping[str, Any], text: CardText) -> Clue | None:

@@ -50,11 +50,11 @@ def stated_base_model(facts: Facts, options: Options) -> str | None:
     """The base model the card states: `base_model:`, or a fine-tuned-from link that names a Hub model."""
     value = facts.metadata.get("base_model")
     if isinstance(value, str) and is_repo_id(value):
-        return value
+        return str(value)
     link = facts.base_model_link
     if link is None or base_model_problem(link, id_list(LEGACY_IDS), options):
         return None
-    return link.repo_id
+    return str(link.repo_id)
 
 
 def set_datasets_from_sentence(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:

@@ -10,8 +10,8 @@ from typing import Any
 import regex
 
 from cardfix.actions import Action, Param
-from cardfix.edits import NOTHING, BodyEdit, Outcome, fix
 from cardfix.actions.metadata import stated_base_model
+from cardfix.edits import NOTHING, BodyEdit, Outcome, fix
 from cardfix.facts import Facts, Options, Section
 
 
