@@ -54,6 +54,7 @@ Ignore = Annotated[Optional[list[str]], typer.Option(help="Skip these rules (cod
 Task = Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")]
 Dataset = Annotated[Optional[str], typer.Option(help="Dataset as type[:config[:split]] where the card has none.")]
 ModelName = Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")]
+BaseModel = Annotated[Optional[str], typer.Option(help="base_model for cards that lack it (a Hub model id).")]
 RepoId = Annotated[Optional[str], typer.Option(
     help="The card's own repository id (org/name): never written as its base_model.")]
 ResultsFromOpt = Annotated[Optional[ResultsFrom], typer.Option(help="Metrics source for model-index.")]
@@ -91,6 +92,7 @@ class Run:
             _fail(str(exc))
         options = Options(
             task=flags["task"], dataset=flags["dataset"], model_name=flags["model_name"], repo_id=flags["repo_id"],
+            base_model=flags["base_model"],
             results_from=_value(flags["results_from"]) or config.get("results-from"),
             placeholders=_value(flags["placeholders"]) or config.get("placeholders"))
         self.paths, self.exclude = paths, list(config.get("exclude", []))
@@ -205,7 +207,8 @@ def _out(text: str) -> None:
 
 @app.command()
 def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-         model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None,
+         model_name: ModelName = None, repo_id: RepoId = None, base_model: BaseModel = None,
+         results_from: ResultsFromOpt = None,
          placeholders: PlaceholdersOpt = None,
          max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
          exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
@@ -222,7 +225,8 @@ def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task 
 @app.command()
 def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False,
           select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-          model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None,
+          model_name: ModelName = None, repo_id: RepoId = None, base_model: BaseModel = None,
+         results_from: ResultsFromOpt = None,
          placeholders: PlaceholdersOpt = None,
           max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
           exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
@@ -249,7 +253,8 @@ def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i
 @app.command()
 def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
           select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-          model_name: ModelName = None, repo_id: RepoId = None, results_from: ResultsFromOpt = None,
+          model_name: ModelName = None, repo_id: RepoId = None, base_model: BaseModel = None,
+         results_from: ResultsFromOpt = None,
          placeholders: PlaceholdersOpt = None,
           max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
           exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:

@@ -540,6 +540,7 @@ class Options:
     task: str | None = None
     dataset: str | None = None  # type[:config[:split]]
     repo_id: str | None = None  # the card's own repository: never its own base model
+    base_model: str | None = None
     model_name: str | None = None
     results_from: str | None = None  # final-row | summary
     placeholders: str | None = None  # fill | remove

@@ -21,12 +21,18 @@ DATASET_IDS = "data/canonical-dataset-ids.yaml"
 
 def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     link = facts.base_model_link
-    if link is None or "base_model" in facts.metadata:
+    if "base_model" in facts.metadata or (link is None and not (options.base_model and facts.is_trainer_card)):
+        return NOTHING
+    if options.base_model:
+        line = facts.line_number(link.start) if link is not None else facts.front_matter_line
+        edit = SetKey("base_model", options.base_model, tuple(params["key_order"]))
+        return fix(f"base_model missing; set from --base-model: {options.base_model}", line, edit)
+    if link is None:
         return NOTHING
     line = facts.line_number(link.start)
     problem = base_model_problem(link, id_list(params["legacy_ids"]), options, params["reject_ids"])
     if problem:
-        return report(Report(f"{problem}; base_model not set", line))
+        return report(Report(f"{problem}; base_model not set (pass --base-model)", line))
     edit = SetKey("base_model", link.repo_id, tuple(params["key_order"]))
     return fix(f"base_model missing; the body says fine-tuned from {link.repo_id}", line, edit)
 
@@ -47,8 +53,9 @@ def base_model_problem(link: BaseModelLink, legacy: frozenset[str], options: Opt
 
 
 def stated_base_model(facts: Facts, options: Options) -> str | None:
-    """The base model the card states: `base_model:`, or a fine-tuned-from link that names a Hub model."""
-    value = facts.metadata.get("base_model")
+    """The base model the card states (`base_model:`, else --base-model, else a fine-tuned-from link that
+    names a Hub model)."""
+    value = facts.metadata.get("base_model") or options.base_model
     if isinstance(value, str) and is_repo_id(value):
         return str(value)
     link = facts.base_model_link
