@@ -61,7 +61,7 @@ def cardfix_apply(texts: list[str]) -> None:
 def floor_parse(texts: list[str]) -> None:
     """What every card costs before any rule: split the text, parse the front matter (libyaml)."""
     from cardfix.card import parse_text
-    from cardfix.frontmatter import FrontMatterError, parse_front_matter
+    from cardfix.yaml_read import FrontMatterError, parse_front_matter
 
     for text in texts:
         with contextlib.suppress(FrontMatterError):
@@ -76,7 +76,7 @@ def floor_facts(texts: list[str]) -> None:
     """The parse plus one reading of every fact of the body that rules read (no rule runs)."""
     from cardfix.card import parse_text
     from cardfix.facts import BodyFacts
-    from cardfix.frontmatter import FrontMatterError, parse_front_matter
+    from cardfix.yaml_read import FrontMatterError, parse_front_matter
 
     for text in texts:
         card = parse_text(text)
@@ -95,7 +95,7 @@ def floor_rules_once(texts: list[str]) -> None:
     from cardfix.api import choose_rules
     from cardfix.card import parse_text
     from cardfix.facts import Facts, Options
-    from cardfix.frontmatter import FrontMatterError, parse_front_matter
+    from cardfix.yaml_read import FrontMatterError, parse_front_matter
 
     rules, options = choose_rules(), Options()
     for text in texts:

@@ -1,10 +1,25 @@
-"""Values that actions return: edits to apply and reports to show."""
+"""Values: the edits actions return (body and front matter), what they report, and where edits moved text.
+
+Edits and parsed data are never changed in place: an edit describes a change, `apply_to_data` and
+`apply_body_edits` compute its result.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from cardfix.frontmatter import FrontMatterEdit
+from cardfix.card import Card, count_lines
+
+Path = tuple[str | int, ...]
+# The order in which transformers dumps the keys it writes (`create_metadata`): a new key goes there.
+KEY_ORDER = ("library_name", "language", "license", "base_model", "tags", "datasets", "metrics", "model-index")
+
+
+class EditConflict(ValueError):
+    """Edits that cannot be applied as asked (overlap, or a splice whose re-parse differs)."""
 
 
 @dataclass(frozen=True)
@@ -16,7 +31,72 @@ class BodyEdit:
     text: str
 
 
+@dataclass(frozen=True)
+class SetKey:
+    """Set a top-level key. A new key goes before the first existing key listed after it in `order`."""
+
+    key: str
+    value: Any
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetNode:
+    """Replace the value at `path` (its last step a mapping key whose parent exists)."""
+
+    path: Path
+    value: Any
+
+
+FrontMatterEdit = SetKey | SetNode
+
+
+def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]:
+    """What the data must look like after the edit (copying only along the edited path; `data` is kept).
+
+    The edit's value is shared, not copied: edits and parsed data are never changed in place.
+    """
+    return _set_in(data, edit_path(edit), edit.value)  # type: ignore[no-any-return]
+
+
+def edit_path(edit: FrontMatterEdit) -> Path:
+    """Where an edit lands in the data: a top-level key, or a path into it."""
+    return (edit.key,) if isinstance(edit, SetKey) else edit.path
+
+
+def _set_in(node: Any, path: Path, value: Any) -> Any:
+    if not path:
+        return value
+    copied = dict(node) if isinstance(node, dict) else list(node)
+    copied[path[0]] = _set_in(node[path[0]] if len(path) > 1 else None, path[1:], value)  # type: ignore[index]
+    return copied
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Deep equality (mapping order aside) that treats NaN as equal to itself and keeps bool apart from int."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
 Edit = BodyEdit | FrontMatterEdit
+
+
+class Written(float):
+    """A number that keeps the text it was read from, so `0.8720` is written back as `0.8720`."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Written:
+        value = super().__new__(cls, text)
+        value.text = text
+        return value
 
 
 @dataclass(frozen=True)
@@ -58,3 +138,48 @@ class Finding:
     def as_dict(self) -> dict[str, object]:
         return {"code": self.code, "name": self.name, "message": self.message, "line": self.line,
                 "fixable": self.fixable}
+
+
+def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:
+    """Apply body edits back to front; overlapping edits are a conflict."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for first, second in zip(ordered, ordered[1:]):
+        if second.start < first.end:
+            raise EditConflict(f"overlapping body edits at offsets {first.start}-{first.end} and {second.start}")
+    for edit in reversed(ordered):
+        body = body[: edit.start] + edit.text + body[edit.end :]
+    return body
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The card as read, and the body edits made since: line numbers in findings are the input's.
+
+    Each batch is one application of body edits, as (start, end, length of the new text) sorted by
+    position, in the offsets of the body it was applied to.
+    """
+
+    card: Card
+    batches: tuple[tuple[tuple[int, int, int], ...], ...] = ()
+
+    def after(self, edits: Sequence[BodyEdit]) -> Origin:
+        """This origin once `edits` are applied together (as `engine.apply_body_edits` does)."""
+        batch = tuple(sorted((e.start, e.end, len(e.text)) for e in edits))
+        return Origin(self.card, (*self.batches, batch)) if batch else self
+
+    def body_offset(self, index: int) -> int:
+        """An offset into the current body as one into the input's (text a fix wrote: where it was written)."""
+        for batch in reversed(self.batches):
+            shift = 0  # how far the edits before `index` moved it
+            for start, end, length in batch:
+                if index < start + shift:
+                    break
+                if index < start + shift + length:
+                    index, shift = start, 0
+                    break
+                shift += length - (end - start)
+            index -= shift
+        return index
+
+    def line_number(self, body_index: int) -> int:
+        return self.card.body_first_line + count_lines(self.card.body[: self.body_offset(body_index)])

@@ -7,30 +7,29 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from cardfix.card import Card
-from cardfix.edits import BodyEdit, Edit, Finding, Outcome
-from cardfix.facts import Facts, Options, Origin
-from cardfix.frontmatter import (
+from cardfix.edits import (
+    BodyEdit,
+    Edit,
+    EditConflict,
+    Finding,
     FrontMatterEdit,
-    FrontMatterError,
-    ParsedFrontMatter,
+    Origin,
+    Outcome,
+    apply_body_edits,
     apply_to_data,
     edit_path,
-    parse_front_matter,
     same_data,
-    splice,
-    splice_all,
 )
+from cardfix.facts import Facts, Options
 from cardfix.rules import Rule
+from cardfix.splice import splice, splice_all
+from cardfix.yaml_read import FrontMatterError, ParsedFrontMatter, parse_front_matter
 
 MAX_PASSES = 10
 # A new block on top would leave the old YAML in the body as text: the author must close it first.
 UNCLOSED = ("the front matter is not closed (no `---` line ends it), so the Hub reads no metadata; close it "
             "first, metadata left as it is")
 ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
-
-
-class EditConflict(ValueError):
-    """Edits that cannot be applied as asked (overlap, or a splice whose re-parse differs)."""
 
 
 @dataclass(frozen=True)
@@ -259,17 +258,6 @@ def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit],
     if card == state.card:
         return state, False, None
     return _State(card, front_matter, origin, state.fixed), True, None
-
-
-def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:
-    """Apply body edits back to front; overlapping edits are a conflict."""
-    ordered = sorted(edits, key=lambda e: (e.start, e.end))
-    for first, second in zip(ordered, ordered[1:]):
-        if second.start < first.end:
-            raise EditConflict(f"overlapping body edits at offsets {first.start}-{first.end} and {second.start}")
-    for edit in reversed(ordered):
-        body = body[: edit.start] + edit.text + body[edit.end :]
-    return body
 
 
 def _give_up(original: _State, findings: dict[tuple[str, str], Finding], passes: int, why: str) -> EngineResult:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, NamedTuple
 
 import regex
 
-from cardfix.card import LINE_RE, Card, count_lines
-from cardfix.edits import BodyEdit
-from cardfix.frontmatter import ParsedFrontMatter
+from cardfix.card import LINE_RE, Card
+from cardfix.edits import Origin
+from cardfix.yaml_read import ParsedFrontMatter
 
 # huggingface_hub REPO_ID_REGEX plus the checks `validate_repo_id` adds (no `--`/`..`, no `.git` suffix).
 REPO_ID_RE = regex.compile(r"^(\b[\w\-.]+\b/)?\b[\w\-.]{1,96}\b$")
@@ -235,40 +235,6 @@ def placeholder_text(content: str) -> bool:
     """The whole text of a section is a placeholder such as "More information needed"."""
     return len(content) < 80 and PLACEHOLDER_RE.match(content) is not None
 
-
-
-@dataclass(frozen=True)
-class Origin:
-    """The card as read, and the body edits made since: line numbers in findings are the input's.
-
-    Each batch is one application of body edits, as (start, end, length of the new text) sorted by
-    position, in the offsets of the body it was applied to.
-    """
-
-    card: Card
-    batches: tuple[tuple[tuple[int, int, int], ...], ...] = ()
-
-    def after(self, edits: Sequence[BodyEdit]) -> Origin:
-        """This origin once `edits` are applied together (as `engine.apply_body_edits` does)."""
-        batch = tuple(sorted((e.start, e.end, len(e.text)) for e in edits))
-        return Origin(self.card, (*self.batches, batch)) if batch else self
-
-    def body_offset(self, index: int) -> int:
-        """An offset into the current body as one into the input's (text a fix wrote: where it was written)."""
-        for batch in reversed(self.batches):
-            shift = 0  # how far the edits before `index` moved it
-            for start, end, length in batch:
-                if index < start + shift:
-                    break
-                if index < start + shift + length:
-                    index, shift = start, 0
-                    break
-                shift += length - (end - start)
-            index -= shift
-        return index
-
-    def line_number(self, body_index: int) -> int:
-        return self.card.body_first_line + count_lines(self.card.body[: self.body_offset(body_index)])
 
 
 @dataclass(frozen=True)

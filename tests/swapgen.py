@@ -8,7 +8,6 @@ from pathlib import Path
 
 from cardfix.card import parse_text
 from cardfix.facts import Facts
-from cardfix.frontmatter import parse_front_matter
 from cardfix.tables import (
     LEADING,
     VALIDATION_LOSS,
@@ -20,6 +19,7 @@ from cardfix.tables import (
     render_align,
     render_row,
 )
+from cardfix.yaml_read import parse_front_matter
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from cardfix import repair
 from cardfix.card import CardError, decode, detect_newline, parse_bytes, parse_text
-from cardfix.frontmatter import FrontMatterError, SetKey, SetNode, parse_front_matter, splice
+from cardfix.edits import SetKey, SetNode
+from cardfix.splice import splice
+from cardfix.yaml_read import FrontMatterError, parse_front_matter
 from tests.conftest import corpus_files, needs_corpus
 
 EDGE_CASES = [

@@ -6,7 +6,8 @@ from collections import Counter
 
 from cardfix import repair
 from cardfix.card import parse_text
-from cardfix.frontmatter import parse_front_matter, same_data
+from cardfix.edits import same_data
+from cardfix.yaml_read import parse_front_matter
 from tests.conftest import corpus_files, needs_corpus, points_at_input
 
 # The only top-level keys any rule writes; everything else must read back exactly as it was.

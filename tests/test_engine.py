@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from cardfix import Options, repair
 from cardfix.actions import Action, Param
 from cardfix.card import parse_text
-from cardfix.edits import BodyEdit, Outcome, fix
-from cardfix.engine import MAX_PASSES, apply_body_edits, run
-from cardfix.facts import Facts, Origin
+from cardfix.edits import BodyEdit, Origin, Outcome, apply_body_edits, fix
+from cardfix.engine import MAX_PASSES, run
+from cardfix.facts import Facts
 from cardfix.rules import Rule, RuleError, load_rule_file, load_rules
 from tests.clirun import invoke
 

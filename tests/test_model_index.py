@@ -10,9 +10,11 @@ from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from cardfix import Options, repair
 from cardfix.card import parse_text
-from cardfix.frontmatter import SetNode, parse_front_matter, splice
+from cardfix.edits import SetNode
 from cardfix.resources import schema_path
 from cardfix.schema import load_schema, validate
+from cardfix.splice import splice
+from cardfix.yaml_read import parse_front_matter
 from tests.conftest import corpus_files, needs_corpus
 from tests.swapgen import facts_of
 

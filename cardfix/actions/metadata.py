@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cardfix.actions import Action, Param
-from cardfix.edits import NOTHING, Outcome, Report, fix, report
+from cardfix.edits import NOTHING, Outcome, Report, SetKey, fix, report
 from cardfix.facts import BaseModelLink, Facts, Options, is_repo_id
-from cardfix.frontmatter import SetKey
 from cardfix.resources import id_list
 
 KEY_ORDER = Param("list", ["library_name", "language", "license", "base_model", "tags", "datasets", "metrics",

@@ -11,9 +11,8 @@ import regex
 
 from cardfix.actions import Action, Param
 from cardfix.actions.metadata import DATASET_IDS, check_id_list, is_dataset_id
-from cardfix.edits import NOTHING, Outcome, Report, report
+from cardfix.edits import NOTHING, Outcome, Report, SetKey, SetNode, Written, report
 from cardfix.facts import NONE_NAMES, Facts, Options, is_repo_id
-from cardfix.frontmatter import SetKey, SetNode, Written
 from cardfix.resources import id_list, schema_path
 from cardfix.schema import dotted, load_schema, validate
 from cardfix.tables import metric_columns, number, same_as_shown, table_name
