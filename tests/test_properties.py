@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from cardfix import Options, repair
 from cardfix.card import parse_text
-from cardfix.frontmatter import parse_front_matter, same_data
+from cardfix.edits import same_data
+from cardfix.yaml_read import parse_front_matter
 from tests.conftest import points_at_input
 
 RULE_KEYS = {"base_model", "datasets", "library_name", "model-index"}

@@ -6,7 +6,7 @@ import pytest
 
 from cardfix import repair
 from cardfix.card import parse_text
-from cardfix.frontmatter import parse_front_matter
+from cardfix.yaml_read import parse_front_matter
 from tests.conftest import CORPUS, needs_corpus
 from tests.swapgen import facts_of
 

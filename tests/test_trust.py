@@ -14,8 +14,8 @@ import pytest
 
 from cardfix import repair
 from cardfix.card import parse_text
-from cardfix.frontmatter import parse_front_matter
 from cardfix.resources import id_list
+from cardfix.yaml_read import parse_front_matter
 from tests.conftest import corpus_files, needs_corpus
 
 GENERATED = ("generated_from_trainer", "generated_from_keras_callback",
