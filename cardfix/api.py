@@ -9,8 +9,8 @@ from pathlib import Path
 from cardfix.card import CardError, parse_bytes, parse_text
 from cardfix.edits import Finding
 from cardfix.engine import run
-from cardfix.facts import Options
 from cardfix.rules import Rule, load_rules, select_rules
+from cardfix.settings import Options
 from cardfix.yaml_read import FrontMatterError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

@@ -12,9 +12,9 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from cardfix.api import Result, read_and_repair, repair_bytes
-from cardfix.facts import Options
 from cardfix.files import STDIN, Target
 from cardfix.rules import Rule
+from cardfix.settings import Options
 
 CHUNK = 64  # cards a worker takes at a time
 IN_FLIGHT = 4  # chunks per worker handed out ahead of the results: enough to keep every worker busy

@@ -21,9 +21,9 @@ from cardfix.api import DEFAULT_MAX_BYTES, Result
 from cardfix.bulk import Job, process
 from cardfix.config import ConfigError, discover_config
 from cardfix.diffs import unified_diff
-from cardfix.facts import Options
 from cardfix.files import STDIN, discover, write_atomic
 from cardfix.rules import RuleError, load_rules, select_rules
+from cardfix.settings import Options
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 

@@ -20,8 +20,9 @@ from cardfix.edits import (
     edit_path,
     same_data,
 )
-from cardfix.facts import Facts, Options
+from cardfix.facts import Facts
 from cardfix.rules import Rule
+from cardfix.settings import Options
 from cardfix.splice import splice, splice_all
 from cardfix.yaml_read import FrontMatterError, ParsedFrontMatter, parse_front_matter
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import regex
 
-from cardfix.facts import Facts, Options
+from cardfix.facts import Facts
+from cardfix.settings import Options
 
 # Where a clue looks; each names the texts of the card it is matched against.
 METRIC_CONDITIONS = ("metrics_any", "metrics_all", "metrics_exactly", "unless_exactly")

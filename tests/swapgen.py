@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cardfix.card import parse_text
 from cardfix.facts import Facts
-from cardfix.tables import (
+from cardfix.facts.table import (
     LEADING,
     VALIDATION_LOSS,
     is_sorted_order,

@@ -1,27 +1,56 @@
-"""Facts read by string operations must read exactly what their regex definitions say."""
+"""Facts read by string operations must read exactly what their regex definitions say.
+
+Each reader is checked against a definition written here with plain regexes, on generated text in every
+newline style (no corpus needed) and, where present, on every corpus and golden card.
+"""
 
 from __future__ import annotations
 
 import regex
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cardfix.card import parse_text
-from cardfix.facts import (
-    HYPER_INTRO_RE,
-    SUMMARY_INTRO_RE,
-    Item,
-    _items_after,
-    _search,
-    _sections,
-    _sections_fast,
-    _split_lines,
-    body_facts,
-)
-from tests.conftest import GOLDEN, corpus_files, needs_corpus
+from cardfix.card import LINE_RE, parse_text
+from cardfix.facts import Item, Line, Section, body_facts, placeholder_text
+from cardfix.facts.lines import split_lines
+from cardfix.facts.sections import read_sections
+from cardfix.facts.trainer import HYPER_INTRO_RE, SUMMARY_INTRO_RE, _items_after, _search
+from tests.conftest import CORPUS, GOLDEN, corpus_files
 
-# The definition of a `- key: value` item line.
+# The definitions.
 ITEM_RE = regex.compile(r"- (?P<key>[^:\r\n]+?):[ \t]*(?P<value>[^\r\n]*?)[ \t]*(?:\r\n|\r|\n|$)")
+HEADING_RE = regex.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:(?<=[ \t])#+)?[ \t]*$")  # CommonMark ATX
+FENCE_RE = regex.compile(r"^ {0,3}(```+|~~~+)")
 INTROS = ((SUMMARY_INTRO_RE, "It achieves the following results"),
           (HYPER_INTRO_RE, "The following hyperparameters were used"))
+
+
+def lines_by_regex(text: str) -> list[Line]:
+    return [Line(m.start(), m.start() + len(m.group().rstrip("\r\n")), m.end()) for m in LINE_RE.finditer(text)]
+
+
+def sections_by_regex(body: str) -> list[Section]:
+    """Line by line: fences toggle, ATX headings outside them open a section that runs to the next."""
+    headings: list[tuple[int, str, Line]] = []
+    fence: str | None = None
+    for line in lines_by_regex(body):
+        text = body[line.start : line.end]
+        fence_match = FENCE_RE.match(text)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+            continue
+        heading = HEADING_RE.match(text) if fence is None else None
+        if heading:
+            headings.append((len(heading.group(1)), heading.group(2).strip(), line))
+    sections = []
+    for i, (level, title, line) in enumerate(headings):
+        end = headings[i + 1][2].start if i + 1 < len(headings) else len(body)
+        sections.append(Section(level, title, line, line.stop, end, placeholder_text(body[line.stop : end])))
+    return sections
 
 
 def items_by_regex(body: str, intro: regex.Pattern[str], literal: str) -> tuple[Item, ...]:
@@ -35,29 +64,47 @@ def items_by_regex(body: str, intro: regex.Pattern[str], literal: str) -> tuple[
     return tuple(items)
 
 
-def bodies() -> list[str]:
-    files = corpus_files("seeds") + corpus_files("bulk") + sorted(GOLDEN.glob("*.md"))
-    found = []
+def assert_reads_as_defined(body: str) -> None:
+    assert split_lines(body) == lines_by_regex(body)
+    assert read_sections(body) == sections_by_regex(body)
+    for intro, literal in INTROS:
+        assert _items_after(body, intro, literal) == items_by_regex(body, intro, literal)
+
+
+PIECES = st.sampled_from([
+    "# Title", "## Model description", "### Training results ###", "#no heading", "    # code, not a heading",
+    "   ## three spaces", "```", "~~~", "````python", "More information needed", "[More Information Needed]",
+    "| a | b |", "|:-:|:-:|", "text", "", " ", "\t", "It achieves the following results on the evaluation set:",
+    "The following hyperparameters were used during training:", "- Loss: 0.3", "- F1 : 0.9 \t", "-x: 1",
+    "- Accuracy:", "#", "## #", "## Title ##", "\\# escaped",
+])
+NEWLINES = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@given(st.lists(st.tuples(PIECES, NEWLINES), max_size=30), st.booleans())
+def test_lines_sections_and_items_read_as_defined(parts: list[tuple[str, str]], final_newline: bool) -> None:
+    body = "".join(text + newline for text, newline in parts)
+    assert_reads_as_defined(body if final_newline else body.rstrip("\r\n"))
+
+
+def test_split_lines_within_a_range() -> None:
+    text = "ab\r\ncd\ref\n"
+    assert split_lines(text, 4, 10) == [Line(4, 6, 7), Line(7, 9, 10)]
+    assert split_lines("a\nb\n", 2, 4) == [Line(2, 3, 4)]
+    assert split_lines("") == []
+
+
+def test_every_corpus_and_golden_card_in_every_newline_style() -> None:
+    files = sorted(GOLDEN.glob("*.md")) + (corpus_files("seeds") + corpus_files("bulk") if CORPUS.is_dir() else [])
     for path in files:
         body = parse_text(path.read_bytes().decode("utf-8")).body
-        found += [body, body.replace("\n", "\r\n"), body.replace("\n", "\r")]
-    return found
-
-
-@needs_corpus
-def test_items_and_headings_match_their_definitions_on_every_card_and_newline_style() -> None:
-    checked = 0
-    for body in bodies():
-        for intro, literal in INTROS:
-            assert _items_after(body, intro, literal) == items_by_regex(body, intro, literal)
-        assert body_facts(body).sections == tuple(_sections(body, tuple(_split_lines(body))))
-        if body.count("\r") == body.count("\r\n"):
-            assert _sections_fast(body) == _sections(body, tuple(_split_lines(body)))
-        checked += 1
-    assert checked > 6000
+        for newline in ("\n", "\r\n", "\r"):
+            assert_reads_as_defined(body.replace("\n", newline))
+    assert files
 
 
 def test_item_edge_cases() -> None:
     body = "It achieves the following results on the evaluation set:\n- Loss:   \n- F1 : 0.9 \t\n-x: 1\n- Wer: 2\n"
     assert _items_after(body, *INTROS[0]) == items_by_regex(body, *INTROS[0])
     assert [i.key for i in _items_after(body, *INTROS[0])] == ["Loss", "F1"]
+    assert body_facts(body).summary == _items_after(body, *INTROS[0])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-from cardfix import repair, tables
+from cardfix import repair, swaps
 from cardfix.actions.table import evidence_from
+from cardfix.facts.table import live_order, metric_columns
 from cardfix.rules import load_rules
-from cardfix.tables import bounds_from, live_order, metric_columns, readings
+from cardfix.swaps import bounds_from, readings
 from tests import swapgen
 from tests.conftest import CORPUS, corpus_files, needs_corpus
 
@@ -102,13 +103,13 @@ def _truth_is_smoothest(case: swapgen.Case) -> bool:
         return False
     restored, logged = readings(table, columns, live)
     bounds = bounds_from(CF301.params["bounds"])
-    rest_ok = [tables._in_bounds(r, bounds) for r in restored]
-    live_ok = [tables._in_bounds(r, bounds) for r in logged]
-    low, high = tables._summary_limits(restored, logged, facts.summary)
+    rest_ok = [swaps._in_bounds(r, bounds) for r in restored]
+    live_ok = [swaps._in_bounds(r, bounds) for r in logged]
+    low, high = swaps._summary_limits(restored, logged, facts.summary)
     candidates = [b for b in range(1, len(restored) + 1)
                   if all(rest_ok[:b]) and all(live_ok[b:]) and low <= b <= high]
     truth = restored[:case.resume] + logged[case.resume:]
-    rough = {b: tables._roughness(restored[:b] + logged[b:], columns) for b in candidates}
+    rough = {b: swaps._roughness(restored[:b] + logged[b:], columns) for b in candidates}
     true_b = [b for b in candidates if restored[:b] + logged[b:] == truth]
     if not true_b:
         return False
@@ -155,11 +156,11 @@ def _decided_by(text: str, boundary: int, basis: str, base: dict[str, object] | 
     assert "not decisive" in undecided.reason
 
 
-def _analyse(text: str, **settings: object) -> tables.Analysis | None:
+def _analyse(text: str, **settings: object) -> swaps.Analysis | None:
     facts = swapgen.facts_of(text)
     assert facts.table is not None
     evidence = dataclasses.replace(evidence_from(CF301.params), **settings)  # type: ignore[arg-type]
-    return tables.analyse(facts.table, facts.summary, evidence)
+    return swaps.analyse(facts.table, facts.summary, evidence)
 
 
 def _card(summary: tuple[str, str], rows: list[str]) -> str:
@@ -185,11 +186,11 @@ def test_count_evidence_decides_readings_almost_as_smooth() -> None:
 
 
 def test_eval_sizes() -> None:
-    assert 90 in tables.eval_sizes(frozenset({0.6667, 0.8556, 0.8889, 0.9111}), 0.01)
-    assert 50 in tables.eval_sizes(frozenset({0.58, 0.68, 0.64, 0.72}), 0.01)
+    assert 90 in swaps.eval_sizes(frozenset({0.6667, 0.8556, 0.8889, 0.9111}), 0.01)
+    assert 50 in swaps.eval_sizes(frozenset({0.58, 0.68, 0.64, 0.72}), 0.01)
     # losses (or an accuracy over a large set) establish no size; two values are never enough
-    assert tables.eval_sizes(frozenset({0.8802, 0.6581, 0.7941, 0.7115, 0.3507}), 0.01) == ()
-    assert tables.eval_sizes(frozenset({0.6667, 0.8556}), 0.01) == ()
+    assert swaps.eval_sizes(frozenset({0.8802, 0.6581, 0.7941, 0.7115, 0.3507}), 0.01) == ()
+    assert swaps.eval_sizes(frozenset({0.6667, 0.8556}), 0.01) == ()
 
 
 # Accuracy on 277 examples (0.4874 = 135/277, 0.7020, 0.6570, 0.6895). Row 2 is restored (0.6751 = 187/277
@@ -296,5 +297,5 @@ def test_the_table_as_written_is_only_overturned_by_the_margin() -> None:
 
 
 def test_values_that_fit_every_size_establish_none() -> None:
-    assert tables.eval_sizes(frozenset({0.0, 1.0, 0.5}), 0.01) == ()
-    assert tables.eval_sizes(frozenset({0.0, 1.0, 0.25, 0.5, 0.75}), 0.01) != ()
+    assert swaps.eval_sizes(frozenset({0.0, 1.0, 0.5}), 0.01) == ()
+    assert swaps.eval_sizes(frozenset({0.0, 1.0, 0.25, 0.5, 0.75}), 0.01) != ()

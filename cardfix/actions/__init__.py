@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardfix.edits import Outcome
-from cardfix.facts import Facts, Options
+from cardfix.facts import Facts
+from cardfix.settings import Options
 
 ActionFn = Callable[[Facts, Mapping[str, Any], Options], Outcome]
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from cardfix.actions import Action, Param
 from cardfix.edits import NOTHING, Outcome, Report, SetKey, fix, report
-from cardfix.facts import BaseModelLink, Facts, Options, is_repo_id
+from cardfix.facts import BaseModelLink, Facts, is_repo_id
 from cardfix.resources import id_list
+from cardfix.settings import Options
 
 KEY_ORDER = Param("list", ["library_name", "language", "license", "base_model", "tags", "datasets", "metrics",
                            "model-index"])

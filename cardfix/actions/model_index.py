@@ -12,10 +12,11 @@ import regex
 from cardfix.actions import Action, Param
 from cardfix.actions.metadata import DATASET_IDS, check_id_list, is_dataset_id
 from cardfix.edits import NOTHING, Outcome, Report, SetKey, SetNode, Written, report
-from cardfix.facts import NONE_NAMES, Facts, Options, is_repo_id
+from cardfix.facts import NONE_NAMES, Facts, is_repo_id
+from cardfix.facts.table import metric_columns, number, same_as_shown, table_name
 from cardfix.resources import id_list, schema_path
 from cardfix.schema import dotted, load_schema, validate
-from cardfix.tables import metric_columns, number, same_as_shown, table_name
+from cardfix.settings import Options
 from cardfix.tasks import Task, Undecided, check_inference, infer_task
 
 KEY_ORDER = Param("list", ["library_name", "language", "license", "base_model", "tags", "datasets", "metrics",

@@ -12,7 +12,8 @@ import regex
 from cardfix.actions import Action, Param
 from cardfix.actions.metadata import stated_base_model
 from cardfix.edits import NOTHING, BodyEdit, Outcome, fix
-from cardfix.facts import Facts, Options, Section
+from cardfix.facts import Facts, Section
+from cardfix.settings import Options
 
 
 def _join(items: Sequence[str]) -> str:

@@ -7,12 +7,8 @@ from typing import Any
 
 from cardfix.actions import Action, Param
 from cardfix.edits import NOTHING, BodyEdit, Outcome, Report, fix, report
-from cardfix.facts import Facts, Options, TableRow, TrainingTable
-from cardfix.tables import (
-    Analysis,
-    Evidence,
-    analyse,
-    bounds_from,
+from cardfix.facts import Facts, TableRow, TrainingTable
+from cardfix.facts.table import (
     column_widths,
     is_sorted_order,
     live_order,
@@ -24,6 +20,8 @@ from cardfix.tables import (
     same_as_shown,
     table_name,
 )
+from cardfix.settings import Options
+from cardfix.swaps import Analysis, Evidence, analyse, bounds_from
 
 
 def _check_bounds(value: Any) -> None:
@@ -55,8 +53,7 @@ def _analysis(facts: Facts, params: Mapping[str, Any]) -> Analysis | None:
     if table is None:
         return None
     evidence = evidence_from(params)
-    return facts.body.memo(("swap-analysis", id(evidence)),  # type: ignore[no-any-return]
-                           lambda: analyse(table, facts.summary, evidence))
+    return facts.body.derived(("swap-analysis", evidence), lambda: analyse(table, facts.summary, evidence))
 
 
 def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:

@@ -1,4 +1,4 @@
-"""The Trainer's training-results table: reading its numbers, and finding rows written in another key order.
+"""CF301's inference: finding training-results rows written in another key order after a resume.
 
 Mechanism (reference 1.3): rows restored from a checkpoint come back with their keys sorted, rows logged
 after the resume keep the live order (`Validation Loss`, then the metrics in `compute_metrics` order), and
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,29 +18,17 @@ from typing import Any
 import regex
 
 from cardfix.facts import Item, TrainingTable
-
-LEADING = ("Training Loss", "Epoch", "Step")
-VALIDATION_LOSS = "Validation Loss"
-SUMMARY_LOSS = "Loss"
-
-
-def number(cell: str) -> float | None:
-    """A cell's value, or None for `No log`, blanks and anything that is not a finite number."""
-    try:
-        value = float(cell)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def raw_key(column: str) -> str:
-    """Undo the Trainer's title-casing of an eval key (`Matthews Correlation` -> `matthews_correlation`)."""
-    return "loss" if column == VALIDATION_LOSS else column.lower().replace(" ", "_")
-
-
-def table_name(summary_key: str) -> str:
-    """The summary calls the validation loss `Loss`; the table calls it `Validation Loss`."""
-    return VALIDATION_LOSS if summary_key == SUMMARY_LOSS else summary_key
+from cardfix.facts.table import (
+    VALIDATION_LOSS,
+    is_sorted_order,
+    live_order,
+    metric_columns,
+    number,
+    progress_breaks,
+    raw_key,
+    same_as_shown,
+    table_name,
+)
 
 
 @dataclass(frozen=True)
@@ -74,30 +61,6 @@ class Analysis:
 
     def live_rows(self, table: TrainingTable) -> range:
         return range(self.boundary if self.boundary is not None else len(table.rows), len(table.rows))
-
-
-def metric_columns(table: TrainingTable) -> tuple[str, ...] | None:
-    header = table.header.cells
-    if header[:3] != LEADING or VALIDATION_LOSS not in header[3:]:
-        return None
-    return header[3:]
-
-
-def live_order(columns: tuple[str, ...], summary: Sequence[Item]) -> tuple[str, ...] | None:
-    """Live key order: from the summary (logged in process), or forced when loss has one partner."""
-    from_summary = [table_name(i.key) for i in summary]
-    ordered = tuple(c for c in from_summary if c in columns)
-    if VALIDATION_LOSS in ordered and set(ordered) == set(columns):
-        rest = tuple(c for c in ordered if c != VALIDATION_LOSS)
-        return (VALIDATION_LOSS, *rest)
-    if len(columns) == 2:
-        return (VALIDATION_LOSS, *(c for c in columns if c != VALIDATION_LOSS))
-    return None
-
-
-def is_sorted_order(columns: tuple[str, ...]) -> bool:
-    keys = [raw_key(c) for c in columns]
-    return keys == sorted(keys)
 
 
 @dataclass(frozen=True)
@@ -331,37 +294,6 @@ def resume_rows(table: TrainingTable, jump_factor: float) -> set[int]:
     return {b.row for b in progress_breaks(table, "Epoch", jump_factor)}
 
 
-@dataclass(frozen=True)
-class Break:
-    """A row where a progress column (Epoch, Step) goes backwards or jumps past its usual step."""
-
-    row: int  # index into table.rows
-    before: float
-    after: float
-    kind: str  # "backwards" or "jump"
-    typical: float  # the median step
-
-
-def progress_breaks(table: TrainingTable, column: str, jump_factor: float | None) -> list[Break]:
-    """Breaks in `column`; jumps only with a `jump_factor` (None: backwards steps only)."""
-    index = table.column(column)
-    if index is None:
-        return []
-    values = [(v, i) for i, row in enumerate(table.rows) if index < len(row.cells)
-              and (v := number(row.cells[index])) is not None]
-    steps = [b[0] - a[0] for a, b in zip(values, values[1:])]
-    if len(steps) < 2:
-        return []
-    typical = statistics.median(steps)
-    breaks = []
-    for (before, _), (after, row), step in zip(values, values[1:], steps):
-        if step <= 0:
-            breaks.append(Break(row, before, after, "backwards", typical))
-        elif jump_factor is not None and typical > 0 and step > jump_factor * typical:
-            breaks.append(Break(row, before, after, "jump", typical))
-    return breaks
-
-
 def _distinct(candidates: list[int], restored: list[dict[str, float | None]],
               logged: list[dict[str, float | None]]) -> list[int]:
     """Boundaries that give the same values (rows equal under both readings) are one; keep the latest."""
@@ -403,11 +335,6 @@ def _matches(row: Mapping[str, float | None], wanted: Mapping[str, float | None]
     return len(shared) == len(row) and all(same_as_shown(row[k], wanted[k]) for k in shared)
 
 
-def same_as_shown(value: float | None, other: float | None) -> bool:
-    """Equal as the card shows them (both sides come from text rounded to 4 decimals)."""
-    return value is not None and other is not None and abs(value - other) < 5e-5
-
-
 def _series(rows: Sequence[Mapping[str, float | None]], column: str) -> list[float]:
     return [v for row in rows if (v := row.get(column)) is not None]
 
@@ -427,21 +354,3 @@ def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str
         part += sum(abs(a - 2 * b + c) for a, b, c in zip(s, s[1:], s[2:]))
         total += part / scale[column] if scale is not None else part
     return total
-
-
-def render_row(cells: Sequence[str], widths: Sequence[int]) -> str:
-    """A row as `make_markdown_table` writes it: `| {v}` padded to the column width, then `|`."""
-    return "".join(f"| {v}" + " " * (max(w, len(v)) - len(v) + 1) for v, w in zip(cells, widths)) + "|"
-
-
-def render_align(widths: Sequence[int]) -> str:
-    return "".join("|:" + "-" * w + ":" for w in widths) + "|"
-
-
-def column_widths(table: TrainingTable) -> list[int]:
-    """Widths as drawn by the alignment row (`|:---:|` has width 3), falling back to the header cell."""
-    widths = []
-    for i, header in enumerate(table.header.cells):
-        align = table.align.cells[i] if i < len(table.align.cells) else ""
-        widths.append(max(len(align) - 2, len(header)) if align.startswith(":") else len(header))
-    return widths
