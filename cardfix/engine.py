@@ -28,8 +28,8 @@ from cardfix.yaml_read import FrontMatterError, ParsedFrontMatter, parse_front_m
 
 MAX_PASSES = 10
 # A new block on top would leave the old YAML in the body as text: the author must close it first.
-UNCLOSED = ("the front matter is not closed (no `---` line ends it), so the Hub reads no metadata; close it "
-            "first, metadata left as it is")
+UNCLOSED = ("the front matter is not closed as the Hub reads it (no `---` line followed by a line feed or the "
+            "end of the file), so the Hub reads no metadata; close it first, metadata left as it is")
 ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
 
 
