@@ -42,7 +42,7 @@ def hf_round_trip(texts: list[str]) -> None:
 
 def cardfix_check(texts: list[str]) -> None:
     from cardfix.api import check_text, choose_rules
-    from cardfix.settings import Options
+    from cardfix.options import Options
 
     rules, options = choose_rules(), Options()
     for text in texts:
@@ -51,7 +51,7 @@ def cardfix_check(texts: list[str]) -> None:
 
 def cardfix_apply(texts: list[str]) -> None:
     from cardfix.api import choose_rules, repair
-    from cardfix.settings import Options
+    from cardfix.options import Options
 
     rules, options = choose_rules(), Options()
     for text in texts:
@@ -95,7 +95,7 @@ def floor_rules_once(texts: list[str]) -> None:
     from cardfix.api import choose_rules
     from cardfix.card import parse_text
     from cardfix.facts import Facts
-    from cardfix.settings import Options
+    from cardfix.options import Options
     from cardfix.yaml_read import FrontMatterError, parse_front_matter
 
     rules, options = choose_rules(), Options()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cardfix.api import Result, repair, repair_file, repair_many
-from cardfix.settings import Options
+from cardfix.api import Options, Result, repair, repair_file, repair_many
+from cardfix.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["Options", "Result", "__version__", "repair", "repair_file", "repair_many"]

@@ -87,10 +87,8 @@ def parse_text(text: str) -> Card:
     return Card(bom, match.group(1), match.group(2), match.group(3), rest[match.end() :], newline)
 
 
-def decode(data: bytes, *, max_bytes: int | None = None) -> str:
+def decode(data: bytes) -> str:
     """Bytes to text, refusing what is not a UTF-8 text card (the reason is a one-line CardError)."""
-    if max_bytes is not None and len(data) > max_bytes:
-        raise CardError(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit (see --max-size)")
     if b"\x00" in data:
         raise CardError("binary file (contains NUL bytes)")
     try:
@@ -99,5 +97,5 @@ def decode(data: bytes, *, max_bytes: int | None = None) -> str:
         raise CardError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
 
 
-def parse_bytes(data: bytes, *, max_bytes: int | None = None) -> Card:
-    return parse_text(decode(data, max_bytes=max_bytes))
+def parse_bytes(data: bytes) -> Card:
+    return parse_text(decode(data))

@@ -1,7 +1,13 @@
-"""The command line: parse options, run the core, print diffs / text / findings, return an exit code."""
+"""The command line: parse flags into Settings, run through `cardfix.api`, print, return an exit code.
+
+Exit codes: 0 nothing to change, 1 changes needed or made (for `check`: findings), 2 an error (usage, a
+rule or configuration file, a card that could not be read), 130 interrupted, 141 output pipe closed.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import json
 import os
@@ -11,21 +17,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import IO, Annotated, Any, Optional
 
 import typer
 
-from cardfix import __version__
-from cardfix.api import DEFAULT_MAX_BYTES, Result
-from cardfix.bulk import Job, process
-from cardfix.config import ConfigError, discover_config
-from cardfix.diffs import unified_diff
-from cardfix.files import STDIN, discover, write_atomic
-from cardfix.rules import RuleError, load_rules, select_rules
-from cardfix.settings import Options
+from cardfix import api
+from cardfix.api import STDIN, ConfigError, Flags, Options, Result, Rule, RuleError, Settings
+from cardfix.version import __version__
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE, as shells and git report them
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Repair and enrich Hugging Face model cards with facts taken from the card itself.")
@@ -38,8 +41,8 @@ class Format(str, Enum):
 
 
 class ResultsFrom(str, Enum):
-    final_row = "final-row"
     summary = "summary"
+    final_row = "final-row"
 
 
 class Placeholders(str, Enum):
@@ -48,23 +51,74 @@ class Placeholders(str, Enum):
 
 
 Paths = Annotated[list[str], typer.Argument(help="Cards, directories (every README.md below) or - for stdin.")]
-Select = Annotated[Optional[list[str]],
-                   typer.Option(help="Only these rules (codes, prefixes or names; comma-separated).")]
-Ignore = Annotated[Optional[list[str]], typer.Option(help="Skip these rules (codes, prefixes or names).")]
-Task = Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")]
-Dataset = Annotated[Optional[str], typer.Option(help="Dataset as type[:config[:split]] where the card has none.")]
-ModelName = Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")]
-BaseModel = Annotated[Optional[str], typer.Option(help="base_model for cards that lack it (a Hub model id).")]
-RepoId = Annotated[Optional[str], typer.Option(
-    help="The card's own repository id (org/name): never written as its base_model.")]
-ResultsFromOpt = Annotated[Optional[ResultsFrom], typer.Option(help="Metrics source for model-index.")]
-PlaceholdersOpt = Annotated[Optional[Placeholders], typer.Option(help="Fill empty sections, or remove them.")]
-MaxSize = Annotated[Optional[int], typer.Option(help="Refuse files larger than this many bytes (default 10 MB).")]
-Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count).")]
-Report = Annotated[Optional[str], typer.Option(help="Write one JSON object per card to this .jsonl file.")]
-ConfigOpt = Annotated[Optional[str], typer.Option("--config", help="Use this .cardfix.toml / pyproject.toml.")]
-ExitZero = Annotated[bool, typer.Option("--exit-zero-even-if-changed", help="Exit 0 when cards changed.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")]
+
+
+@dataclass(frozen=True)
+class Common:
+    """The flags every card command takes (rule choice, facts, limits, output), as one value."""
+
+    flags: Flags
+    report: str | None = None
+    exit_zero: bool = False
+    quiet: bool = False
+
+
+# name: (annotation, default) of the flags `@card_command` adds to a command.
+COMMON_FLAGS: dict[str, tuple[Any, Any]] = {
+    "select": (Annotated[Optional[list[str]], typer.Option(
+        help="Only these rules (codes, prefixes or names; comma-separated).")], None),
+    "ignore": (Annotated[Optional[list[str]], typer.Option(help="Skip these rules (codes, prefixes or names).")], None),
+    "task": (Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")],
+             None),
+    "dataset": (Annotated[Optional[str], typer.Option(
+        help="Dataset as type[:config[:split]]; overrides what the card says.")], None),
+    "model_name": (Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")], None),
+    "base_model": (Annotated[Optional[str], typer.Option(
+        help="base_model for cards that lack it (a Hub model id).")], None),
+    "repo_id": (Annotated[Optional[str], typer.Option(
+        help="The card's own repository id (org/name): never written as its base_model.")], None),
+    "results_from": (Annotated[Optional[ResultsFrom], typer.Option(
+        help="Metrics source for model-index (default: summary).")], None),
+    "placeholders": (Annotated[Optional[Placeholders], typer.Option(
+        help="Fill empty sections (default), or remove them.")], None),
+    "max_size": (Annotated[Optional[int], typer.Option(
+        help="Refuse files larger than this many bytes (default 10 MB).")], None),
+    "jobs": (Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
+                                                   help="Worker processes (default: CPU count).")], None),
+    "report": (Annotated[Optional[str], typer.Option(help="Write one JSON object per card to this .jsonl file.")],
+               None),
+    "config": (Annotated[Optional[str], typer.Option("--config", help="Use this .cardfix.toml / pyproject.toml.")],
+               None),
+    "exit_zero_even_if_changed": (Annotated[bool, typer.Option(
+        "--exit-zero-even-if-changed", help="Exit 0 when cards changed.")], False),
+    "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")], False),
+}
+
+
+def card_command(fn: Callable[..., None]) -> Callable[..., None]:
+    """A command over cards: its own parameters, then the common flags, given to it as `common`."""
+    hints = {k: v for k, v in inspect.get_annotations(fn, eval_str=True).items() if k != "common"}
+    own = [p.replace(annotation=hints[p.name]) for p in inspect.signature(fn).parameters.values() if p.name != "common"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+             for name, (annotation, default) in COMMON_FLAGS.items()]
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> None:
+        given = {name: kwargs.pop(name) for name in COMMON_FLAGS}
+        fn(*args, common=_common(given), **kwargs)
+
+    command.__annotations__ = {**hints, **{name: a for name, (a, _) in COMMON_FLAGS.items()}}
+    command.__signature__ = inspect.Signature([*own, *added])  # type: ignore[attr-defined]
+    return command
+
+
+def _common(given: dict[str, Any]) -> Common:
+    options = Options(task=given["task"], dataset=given["dataset"], model_name=given["model_name"],
+                      repo_id=given["repo_id"], base_model=given["base_model"],
+                      results_from=_value(given["results_from"]), placeholders=_value(given["placeholders"]))
+    flags = Flags(options, _split(given["select"]), _split(given["ignore"]), given["config"], given["max_size"],
+                  given["jobs"])
+    return Common(flags, given["report"], given["exit_zero_even_if_changed"], given["quiet"])
 
 
 def _version(value: bool) -> None:
@@ -79,39 +133,54 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """cardfix: deterministic model-card repair."""
 
 
-class Run:
-    """One invocation: settings (flags over configuration), counters, progress, report, exit code."""
+@dataclass
+class Tally:
+    """A run's counts, for the summary line and the exit code."""
 
-    def __init__(self, paths: list[str], flags: dict[str, Any], keep_text: bool) -> None:
+    started: float = field(default_factory=time.perf_counter)
+    counts: Counter[str] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: Result) -> None:
+        self.counts["cards"] += 1
+        if result.error is not None:
+            self.counts["errors"] += 1
+        else:
+            self.counts["changed" if result.changed else "unchanged"] += 1
+            self.codes.update(f.code for f in result.findings)
+
+    def summary(self) -> str:
+        seconds = max(time.perf_counter() - self.started, 1e-9)
+        codes = " ".join(f"{c}={n}" for c, n in sorted(self.codes.items())) or "none"
+        c = self.counts
+        return (f"cardfix: {c['cards']} cards, {c['changed']} changed, {c['unchanged']} unchanged, "
+                f"{c['errors']} errors; findings: {codes}; {c['cards'] / seconds:.0f} cards/s")
+
+
+class Run:
+    """One command over cards: its settings, the results as they stream, the tally, the report, the exit."""
+
+    def __init__(self, paths: list[str], common: Common, keep_text: bool) -> None:
         try:
-            config = discover_config(paths, flags["config"])
-            select = _split(flags["select"]) or config.get("select")
-            ignore = (_split(flags["ignore"]) or []) + list(config.get("ignore", []))
-            rules = config.apply_rule_params(select_rules(load_rules(), select, ignore))
+            self.settings: Settings = api.settings_from(paths, common.flags)
         except (RuleError, ConfigError) as exc:
             _fail(str(exc))
-        options = Options(
-            task=flags["task"], dataset=flags["dataset"], model_name=flags["model_name"], repo_id=flags["repo_id"],
-            base_model=flags["base_model"],
-            results_from=_value(flags["results_from"]) or config.get("results-from"),
-            placeholders=_value(flags["placeholders"]) or config.get("placeholders"))
-        self.paths, self.exclude = paths, list(config.get("exclude", []))
-        max_size = flags["max_size"] or config.get("max-size") or DEFAULT_MAX_BYTES
-        self.job = Job(rules, options, max_size, keep_text)
-        self.jobs = flags["jobs"] or config.get("jobs") or os.cpu_count() or 1
-        self.quiet = flags["quiet"]
-        self.exit_zero = flags["exit_zero_even_if_changed"]
-        self.report_path = flags["report"]
-        self.counts: Counter[str] = Counter()
-        self.codes: Counter[str] = Counter()
-        self.started = time.perf_counter()
+        self.paths, self.common, self.keep_text = paths, common, keep_text
+        self.tally = Tally()
 
     def results(self) -> Iterator[Result]:
+        """The readable cards' results, in order; each unreadable card's error is reported as it comes."""
         with ExitStack() as stack:
-            report = stack.enter_context(self._open_report()) if self.report_path else None
-            advance = _progress(stack, self._count_cards) if not self.quiet else None
-            for result in process(discover(self.paths, self.exclude), self.job, jobs=self.jobs):
-                self._count(result, report)
+            report = stack.enter_context(self._open_report()) if self.common.report else None
+            advance = _progress(stack, self._count_cards) if not self.common.quiet else None
+            for result in api.process(self._targets(), self.settings, keep_text=self.keep_text):
+                self.tally.add(result)
+                if result.error is not None:
+                    _err(f"{result.path}: {result.error}")
+                if report is not None:
+                    report.write(json.dumps({"path": result.path, "changed": result.changed, "error": result.error,
+                                             "findings": [f.as_dict() for f in result.findings]},
+                                            ensure_ascii=False) + "\n")
                 if advance:
                     advance()
                 if result.error is None:
@@ -119,46 +188,28 @@ class Run:
 
     def several(self) -> bool:
         """Whether the PATHs name more than one card (a walk that stops at the second)."""
-        return len(list(itertools.islice(discover(self.paths, self.exclude), 2))) > 1
+        return len(list(itertools.islice(self._targets(), 2))) > 1
+
+    def finish(self, dirty: bool) -> int:
+        if not self.common.quiet:
+            _err(self.tally.summary())
+        if self.tally.counts["errors"]:
+            return EXIT_ERROR
+        return EXIT_CHANGED if dirty and not self.common.exit_zero else EXIT_CLEAN
+
+    def _targets(self) -> Iterator[api.Target]:
+        return api.discover(self.paths, self.settings.exclude)
 
     def _count_cards(self) -> int:
         """The number of cards, for the progress bar: a walk of its own, so none is held in memory."""
-        return sum(1 for _ in discover(self.paths, self.exclude))
+        return sum(1 for _ in self._targets())
 
     def _open_report(self) -> IO[str]:
         try:
-            return open(self.report_path or "", "w", encoding="utf-8")
+            return open(self.common.report or "", "w", encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write the report {self.report_path}: {exc.strerror or exc}")
+            _fail(f"cannot write the report {self.common.report}: {exc.strerror or exc}")
             raise  # unreachable: _fail exits
-
-    def _count(self, result: Result, report: IO[str] | None) -> None:
-        self.counts["cards"] += 1
-        if result.error is not None:
-            self.counts["errors"] += 1
-            _err(f"{result.path}: {result.error}")
-        else:
-            self.counts["changed" if result.changed else "unchanged"] += 1
-            self.codes.update(f.code for f in result.findings)
-        if report is not None:
-            row = {"path": result.path, "changed": result.changed, "error": result.error,
-                   "findings": [f.as_dict() for f in result.findings]}
-            report.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    def error(self, message: str) -> None:
-        self.counts["errors"] += 1
-        _err(message)
-
-    def finish(self, dirty: bool) -> int:
-        if not self.quiet:
-            seconds = max(time.perf_counter() - self.started, 1e-9)
-            codes = " ".join(f"{c}={n}" for c, n in sorted(self.codes.items())) or "none"
-            c = self.counts
-            _err(f"cardfix: {c['cards']} cards, {c['changed']} changed, {c['unchanged']} unchanged, "
-                 f"{c['errors']} errors; findings: {codes}; {c['cards'] / seconds:.0f} cards/s")
-        if self.counts["errors"]:
-            return EXIT_ERROR
-        return EXIT_CHANGED if dirty and not self.exit_zero else EXIT_CLEAN
 
 
 def _progress(stack: ExitStack, count: Callable[[], int]) -> Any:
@@ -180,10 +231,8 @@ def _value(option: Enum | None) -> str | None:
     return str(option.value) if option is not None else None
 
 
-def _split(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
 
 
 def _err(message: str) -> None:
@@ -206,32 +255,24 @@ def _out(text: str) -> None:
 
 
 @app.command()
-def diff(paths: Paths, select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-         model_name: ModelName = None, repo_id: RepoId = None, base_model: BaseModel = None,
-         results_from: ResultsFromOpt = None,
-         placeholders: PlaceholdersOpt = None,
-         max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
-         exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
+@card_command
+def diff(paths: Paths, common: Common) -> None:
     """Print unified diffs of what apply would change (exit 1 if any)."""
-    run = Run(paths, locals(), keep_text=True)
+    run = Run(paths, common, keep_text=True)
     dirty = False
     for result in run.results():
         if result.changed:
             dirty = True
-            _out(unified_diff(result.original, result.text, str(result.path)))
+            _out(api.unified_diff(result.original, result.text, str(result.path)))
     raise typer.Exit(run.finish(dirty))
 
 
 @app.command()
-def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False,
-          select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-          model_name: ModelName = None, repo_id: RepoId = None, base_model: BaseModel = None,
-         results_from: ResultsFromOpt = None,
-         placeholders: PlaceholdersOpt = None,
-          max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
-          exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
+@card_command
+def apply(paths: Paths, common: Common,
+          in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False) -> None:
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
-    run = Run(paths, {k: v for k, v in locals().items() if k != "in_place"}, keep_text=True)
+    run = Run(paths, common, keep_text=True)
     dirty = False
     several = run.several()
     for result in run.results():
@@ -241,25 +282,21 @@ def apply(paths: Paths, in_place: Annotated[bool, typer.Option("--in-place", "-i
                 _out(f"==> {result.path} <==\n")
             _out(result.text)
         elif result.changed:
-            try:
-                write_atomic(str(result.path), result.text.encode("utf-8"))
-            except OSError as exc:
-                run.error(f"{result.path}: cannot write: {exc.strerror or exc}")
+            written = api.write_in_place(result)
+            if written.error is not None:
+                run.tally.counts["errors"] += 1
+                _err(f"{written.path}: {written.error}")
                 continue
             _err(f"fixed {result.path}")
     raise typer.Exit(run.finish(dirty))
 
 
 @app.command()
-def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
-          select: Select = None, ignore: Ignore = None, task: Task = None, dataset: Dataset = None,
-          model_name: ModelName = None, repo_id: RepoId = None, base_model: BaseModel = None,
-         results_from: ResultsFromOpt = None,
-         placeholders: PlaceholdersOpt = None,
-          max_size: MaxSize = None, jobs: Jobs = None, report: Report = None, config: ConfigOpt = None,
-          exit_zero_even_if_changed: ExitZero = False, quiet: Quiet = False) -> None:
+@card_command
+def check(paths: Paths, common: Common,
+          format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text) -> None:
     """List findings (exit 1 if any)."""
-    run = Run(paths, {k: v for k, v in locals().items() if k != "format"}, keep_text=False)
+    run = Run(paths, common, keep_text=False)
     written = 0
     for result in run.results():
         rows = [{"path": result.path, **finding.as_dict()} for finding in result.findings]
@@ -272,7 +309,7 @@ def check(paths: Paths, format: Annotated[Format, typer.Option("--format", help=
         written += len(rows)
     if format is Format.json:
         _out("\n]\n" if written else "[]\n")
-    raise typer.Exit(run.finish(bool(sum(run.codes.values()))))
+    raise typer.Exit(run.finish(bool(sum(run.tally.codes.values()))))
 
 
 def _json_element(row: dict[str, object]) -> str:
@@ -290,27 +327,76 @@ def _finding_line(row: dict[str, object], format: Format) -> str:
     return f"{where} {row['code']}{mark} {row['message']} ({row['name']})"
 
 
+def _rules() -> list[Rule]:
+    try:
+        return sorted(api.load_rules(), key=lambda r: r.code)
+    except RuleError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 @app.command("rules")
 def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
                   templates: Annotated[bool, typer.Option(help="Show the section templates.")] = True) -> None:
     """List the rules: code, name, summary, and the section templates (--no-templates hides them)."""
-    try:
-        rules = sorted(load_rules(), key=lambda r: r.code)
-    except RuleError as exc:
-        _fail(str(exc))
+    rules = _rules()
     if format is Format.json:
-        rows = [{"code": r.code, "name": r.name, "summary": r.summary, "safe": r.safe, "enabled": r.enabled,
-                 "action": r.action.name, "params": _jsonable(r.params)} for r in rules]
+        rows = [{"code": r.code, "name": r.name, "summary": r.summary, "description": r.description,
+                 "safe": r.safe, "enabled": r.enabled, "after": list(r.after), "action": r.action.name,
+                 "params": _jsonable(r.given)} for r in rules]
         _out(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     for r in rules:
         flags = "" if r.enabled else "  (off unless selected)"
         _out(f"{r.code}  {r.name:<28} {r.summary}{flags}\n")
-        if templates and "sentences" in r.params:
-            for item in r.params["sentences"]:
-                for i, sentence in enumerate(item if isinstance(item, list) else [item]):
-                    _out(f"        {'or' if i else ' -'} {sentence}\n")
-            _out(f"        (no facts) {r.params['empty']}\n")
+        if templates:
+            _out(_templates(r, "        "))
+
+
+def _templates(rule: Rule, indent: str) -> str:
+    if "sentences" not in rule.given:
+        return ""
+    lines = [f"{indent}{'or' if i else ' -'} {sentence}" for item in rule.given["sentences"]
+             for i, sentence in enumerate(item if isinstance(item, list) else [item])]
+    return "\n".join([*lines, f"{indent}(no facts) {rule.given['empty']}"]) + "\n"
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(metavar="CODE", help="A rule code (CF201) or name.")]) -> None:
+    """Show one rule: its summary, description, parameters, templates and examples."""
+    rule = next((r for r in _rules() if code.upper() == r.code or code == r.name), None)
+    if rule is None:
+        _fail(f"unknown rule code or name {code!r} (see `cardfix rules`)")
+        return
+    _out(explanation(rule))
+
+
+def explanation(rule: Rule) -> str:
+    """What `cardfix explain` prints for a rule (the README's rule table is made from the same files)."""
+    parts = [f"{rule.code} {rule.name}: {rule.summary}\n",
+             f"action: {rule.action.name}; {'safe' if rule.safe else 'unsafe'} fix; "
+             f"{'on by default' if rule.enabled else 'off unless selected'}"
+             + (f"; runs after {', '.join(rule.after)}" if rule.after else "") + "\n"]
+    if rule.description:
+        parts.append("\n" + textwrap.fill(rule.description, 100) + "\n")
+    shown = {k: v for k, v in rule.given.items() if k not in ("sentences", "empty")}
+    if shown:
+        parts.append("\nparameters:\n" + "".join(f"  {k}: {_short(v)}\n" for k, v in shown.items()))
+    if "sentences" in rule.given:
+        parts.append("\ntemplates:\n" + _templates(rule, "  "))
+    for example in rule.examples:
+        kind = "fixes" if example.output is not None else "flags" if example.finding else "passes"
+        parts.append(f"\nexample ({kind}):\n" + textwrap.indent(example.input, "  | "))
+        if example.output is not None:
+            parts.append("becomes:\n" + textwrap.indent(example.output, "  | "))
+        elif example.finding:
+            parts.append(f"finding: ...{example.finding}...\n")
+    return "".join(parts)
+
+
+def _short(value: object) -> str:
+    text = json.dumps(_jsonable(value), ensure_ascii=False)
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _jsonable(value: object) -> object:
@@ -326,11 +412,12 @@ def main() -> None:
             sys.stdout.flush()  # here, so a closed pipe is handled below, not reported at exit
     except KeyboardInterrupt:
         _err("cardfix: interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
+        # The reader went away (`cardfix diff | head`): stop quietly, as `git` and coreutils do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_CHANGED)
+        sys.exit(EXIT_PIPE)
     except Exception as exc:  # last resort: one line, never a traceback
         _err(f"cardfix: internal error: {type(exc).__name__}: {exc}")
         sys.exit(EXIT_ERROR)

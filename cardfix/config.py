@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardfix.rules import Rule, RuleError, override_params
+from cardfix.ruleset import Rule, RuleError, override_params
 
 KEYS: dict[str, type | tuple[type, ...]] = {
     "select": list, "ignore": list, "exclude": list, "max-size": int, "results-from": str,
@@ -29,20 +29,20 @@ class Config:
         return self.values.get(key, default)
 
     def apply_rule_params(self, rules: Iterable[Rule]) -> tuple[Rule, ...]:
-        overrides: Mapping[str, Mapping[str, Any]] = self.values.get("rules", {})
-        by_key = {k.upper() if k.upper().startswith("CF") else k: v for k, v in overrides.items()}
-        known = {r.code for r in rules} | {r.name for r in rules}
-        unknown = sorted(set(by_key) - known)
+        """The rules with the parameters this configuration gives (`[rules.CF201]` or by rule name)."""
+        rules = tuple(rules)
+        given: Mapping[str, Mapping[str, Any]] = self.values.get("rules", {})
+        code_of = {r.name: r.code for r in rules} | {r.code: r.code for r in rules}
+        unknown = sorted(k for k in given if code_of.get(k.upper() if k.upper().startswith("CF") else k) is None)
         if unknown:
             raise ConfigError(f"{self.path}: rules: unknown rule {unknown[0]!r}")
-        out = []
-        for rule in rules:
-            params = {**by_key.get(rule.name, {}), **by_key.get(rule.code, {})}
-            try:
-                out.append(override_params(rule, params, f"{self.path}: rules.{rule.code}") if params else rule)
-            except RuleError as exc:
-                raise ConfigError(str(exc)) from None
-        return tuple(out)
+        overrides: dict[str, dict[str, Any]] = {}
+        for key, params in given.items():
+            overrides.setdefault(code_of[key.upper() if key.upper().startswith("CF") else key], {}).update(params)
+        try:
+            return override_params(rules, overrides, f"{self.path}: rules")
+        except RuleError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def find_config(start: Path) -> Path | None:

@@ -1,9 +1,18 @@
-"""The fix loop: facts -> rules -> edits -> card, repeated until nothing changes."""
+"""The fix loop: facts -> rules -> edits -> card, repeated until nothing changes.
+
+One way of running. Rules run level by level (`after:` in their files). The rules of a level read the same
+facts; their edits are taken in rule order, and a rule whose edits would overlap edits already taken this
+level waits for the next pass, where it reads the card as the others left it. Front-matter edits are kept
+as data and spliced into the text at the end of the pass (earlier only when a later edit lands inside
+one); each splice is read back, and an edit that does not read back as written is dropped and reported.
+The loop ends when a pass changes nothing, gives up on a cycle or after MAX_PASSES.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from cardfix.card import Card
@@ -21,16 +30,16 @@ from cardfix.edits import (
     same_data,
 )
 from cardfix.facts import Facts
-from cardfix.rules import Rule
-from cardfix.settings import Options
+from cardfix.options import Options
+from cardfix.ruleset import Rule
 from cardfix.splice import splice, splice_all
 from cardfix.yaml_read import FrontMatterError, ParsedFrontMatter, parse_front_matter
 
 MAX_PASSES = 10
+ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
 # A new block on top would leave the old YAML in the body as text: the author must close it first.
 UNCLOSED = ("the front matter is not closed as the Hub reads it (no `---` line followed by a line feed or the "
             "end of the file), so the Hub reads no metadata; close it first, metadata left as it is")
-ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
 
 
 @dataclass(frozen=True)
@@ -40,96 +49,169 @@ class EngineResult:
     passes: int
 
 
-class _Unverified(Exception):
-    """A lazily checked splice went wrong: run again checking every edit as it is made."""
+@dataclass(frozen=True)
+class Pending:
+    """A front-matter edit applied to the data but not yet spliced into the text, and the rule it is from."""
+
+    rule: Rule
+    edit: FrontMatterEdit
 
 
-def run(card: Card, rules: Sequence[Rule], options: Options, *, strict: bool = False,
-        verify: bool = True) -> EngineResult:
-    """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse.
+@dataclass(frozen=True)
+class State:
+    """A card, the parse of its front-matter text, the data with the pending edits, and who changed it."""
 
-    Front-matter splices are checked by one parse of the final text (and, should that disagree with the
-    data the edits promised, by a strict re-run that parses after every edit to find the culprit).
-    `verify=False` skips that final parse: for `check`, which reports findings and writes nothing.
-    """
-    try:
-        return _run(card, rules, options, strict, verify)
-    except _Unverified:
-        return _run(card, rules, options, True, True)
+    card: Card
+    front_matter: ParsedFrontMatter  # of card.front_matter as written
+    origin: Origin  # the input, and the body edits since (for line numbers)
+    data: dict[str, Any]
+    pending: tuple[Pending, ...] = ()
+    fixed: frozenset[str] = frozenset()  # codes of the rules whose edits changed the card
 
-
-def _run(card: Card, rules: Sequence[Rule], options: Options, strict: bool, verify: bool) -> EngineResult:
-    state = _State(card, parse_front_matter(card.front_matter), Origin(card))
-    original = state
-    findings: dict[tuple[str, str], Finding] = {}
-    seen = {card.render()}
-    version = 0  # bumped by every applied change; `fixed` only changes with it
-    quiet_since: dict[str, int] = {}  # rule -> version at which it last ran and changed nothing
-    stages = _stages(rules)
-    for passes in range(1, MAX_PASSES + 1):
-        changed = False
-        for stage in stages:
-            due = [rule for rule in stage if quiet_since.get(rule.code) != version]
-            # (a rule that ran quiet on this very card would give the same nothing again)
-            batch = None if strict else _run_stage(state, due, options)
-            seen_version = version  # what every rule of a batch saw
-            steps = batch or _run_one_by_one(state, due, options, strict)
-            for rule, outcome, applied, problem, after in steps:
-                state = after
-                if applied:
-                    state.fixed.add(rule.code)
-                    version += 1
-                else:
-                    quiet_since[rule.code] = seen_version if batch else version
-                changed |= applied
-                for item in _findings(rule, outcome, problem):
-                    findings.setdefault((item.code, item.message), item)
-        state = _materialize(state)
-        if not changed:
-            if verify and not strict:
-                _verify(state)
-            return EngineResult(state.card, tuple(findings.values()), passes)
-        text = state.card.render()
-        if text in seen:
-            return _give_up(original, findings, passes, "the rules undo each other's edits (a cycle)")
-        seen.add(text)
-    return _give_up(original, findings, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
+    @cached_property
+    def facts(self) -> Facts:
+        view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
+        return Facts(self.card, view, self.fixed, self.origin)
 
 
-class Step(NamedTuple):
-    """One rule's turn: what it said, whether its edits changed the card, and the card after."""
+class Turn(NamedTuple):
+    """What one rule said in one pass, and what became of its edits."""
 
     rule: Rule
     outcome: Outcome
-    applied: bool
-    problem: str | None
-    after: _State
+    applied: bool = False
+    deferred: bool = False  # overlapped another rule's edits this level: tried again next pass
+    problem: str | None = None
 
 
-def _stages(rules: Sequence[Rule]) -> list[list[Rule]]:
-    stages: dict[int, list[Rule]] = {}
+@dataclass
+class _Run:
+    """One run's bookkeeping: findings (the first of each message), the version each rule last ran quiet
+    at, and the front-matter edits that did not read back (never tried again)."""
+
+    verify: bool
+    findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
+    quiet_at: dict[str, int] = field(default_factory=dict)
+    version: int = 0  # bumped by every applied change
+    unreadable: list[FrontMatterEdit] = field(default_factory=list)
+
+    def record(self, findings: Sequence[Finding]) -> None:
+        for item in findings:
+            self.findings.setdefault((item.code, item.message), item)
+
+    def unapply(self, pending: Pending, problem: str) -> None:
+        """An edit dropped after its rule's report was recorded as a fix: the report says it was not applied."""
+        self.unreadable.append(pending.edit)
+        for key, item in list(self.findings.items()):
+            if item.code == pending.rule.code and item.fixable:
+                del self.findings[key]
+                self.record([replace(item, message=f"{item.message}; fix not applied: {problem}", fixable=False)])
+
+
+def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = True) -> EngineResult:
+    """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse.
+
+    `verify=False` skips reading back the splices: for `check`, which reports findings and writes nothing.
+    """
+    front_matter = parse_front_matter(card.front_matter)
+    start = State(card, front_matter, Origin(card), front_matter.data)
+    state, log = start, _Run(verify)
+    seen, last = {card.render()}, card.render()
+    levels = _levels(rules)
+    for passes in range(1, MAX_PASSES + 1):
+        before = log.version
+        for level in levels:
+            state = _run_level(state, level, options, log)
+        state = _splice_pending(state, log)
+        if log.version == before:
+            return EngineResult(state.card, tuple(log.findings.values()), passes)
+        text = state.card.render()
+        if text != last and text in seen:  # (the same text again: an edit was dropped, the next pass settles)
+            return _give_up(start, log, passes, "the rules undo each other's edits (a cycle)")
+        seen.add(text)
+        last = text
+    return _give_up(start, log, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
+
+
+def _levels(rules: Sequence[Rule]) -> list[list[Rule]]:
+    levels: dict[int, list[Rule]] = {}
     for rule in rules:
-        stages.setdefault(rule.action.stage, []).append(rule)
-    return [stages[k] for k in sorted(stages)]
+        levels.setdefault(rule.level, []).append(rule)
+    return [sorted(levels[k], key=lambda r: r.code) for k in sorted(levels)]
 
 
-def _run_stage(state: _State, rules: Sequence[Rule], options: Options) -> list[Step] | None:
-    """The rules of one stage read the same facts and their edits are applied together: one new body
-    (and one reading of its facts) per stage instead of one per rule. None if their edits conflict."""
+def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run) -> State:
+    """The rules of one level on the same facts; their edits applied together, in rule order."""
+    due = [rule for rule in rules if log.quiet_at.get(rule.code) != log.version]
     facts = state.facts
-    outcomes = [(rule, rule.action.fn(facts, rule.params, options)) for rule in rules]
-    edits = [edit for _, outcome in outcomes for edit in outcome.edits]
-    if not edits:
-        return [Step(rule, outcome, False, None, state) for rule, outcome in outcomes]
-    after, applied, problem = _apply(state, edits, False)
-    if problem is not None:
-        return None
-    return [Step(rule, outcome, applied and _changes(state, outcome.edits), None, after)
-            for rule, outcome in outcomes]
+    turns = [Turn(rule, rule.action.fn(facts, rule.params, options)) for rule in due]
+    seen_version = log.version  # what every rule of the level saw
+    state, turns = _apply_level(state, turns, log)
+    for turn in turns:
+        if turn.applied:
+            log.version += 1
+        elif not turn.deferred:
+            log.quiet_at[turn.rule.code] = seen_version
+        if turn.outcome.reports or turn.problem:
+            log.record(_findings(turn))
+    return state
 
 
-def _changes(state: _State, edits: Sequence[Edit]) -> bool:
-    """Whether any of one rule's edits changes the card (a batch applies them with other rules' edits)."""
+def _apply_level(state: State, turns: list[Turn], log: _Run) -> tuple[State, list[Turn]]:
+    """Take each rule's edits unless they overlap edits taken before them; apply what was taken."""
+    taken_body: list[BodyEdit] = []
+    taken_front: list[Pending] = []
+    done: list[Turn] = []
+    for turn in turns:
+        if not turn.outcome.edits:
+            done.append(turn)
+            continue
+        body = [e for e in turn.outcome.edits if isinstance(e, BodyEdit)]
+        front = [Pending(turn.rule, e) for e in turn.outcome.edits if not isinstance(e, BodyEdit)]
+        problem = _own_problem(state, body, front, log)
+        if problem is not None:
+            done.append(Turn(turn.rule, turn.outcome, problem=problem))
+        elif _overlap(body, taken_body) or any(_paths_overlap(f, t) for f in front for t in taken_front):
+            done.append(Turn(turn.rule, turn.outcome, deferred=True))
+        elif not _changes(state, turn.outcome.edits):
+            done.append(turn)
+        else:
+            taken_body += body
+            taken_front += front
+            done.append(Turn(turn.rule, turn.outcome, applied=True))
+    if not (taken_body or taken_front):
+        return state, done
+    return _with_edits(state, taken_body, taken_front, log, {t.rule.code for t in done if t.applied}), done
+
+
+def _own_problem(state: State, body: Sequence[BodyEdit], front: Sequence[Pending], log: _Run) -> str | None:
+    """Why one rule's edits cannot be applied at all, whatever the other rules do."""
+    if front and state.card.unclosed:
+        return UNCLOSED
+    unreadable = next((p.edit for p in front if p.edit in log.unreadable), None)
+    if unreadable is not None:
+        return _unreadable(unreadable)
+    if len(body) > 1:
+        try:
+            apply_body_edits(state.card.body, body)
+        except EditConflict as exc:
+            return str(exc)
+    return None
+
+
+def _overlap(edits: Sequence[BodyEdit], taken: Sequence[BodyEdit]) -> bool:
+    """Edits overlap as `apply_body_edits` sees it: one starts before the other ends."""
+    return any(max(e.start, t.start) < min(e.end, t.end) for e in edits for t in taken)
+
+
+def _paths_overlap(a: Pending, b: Pending) -> bool:
+    first, second = edit_path(a.edit), edit_path(b.edit)
+    shorter = min(len(first), len(second))
+    return first[:shorter] == second[:shorter]
+
+
+def _changes(state: State, edits: Sequence[Edit]) -> bool:
+    """Whether any of one rule's edits changes the card."""
     for edit in edits:
         if isinstance(edit, BodyEdit):
             if state.card.body[edit.start : edit.end] != edit.text:
@@ -139,129 +221,71 @@ def _changes(state: _State, edits: Sequence[Edit]) -> bool:
     return False
 
 
-def _run_one_by_one(state: _State, rules: Sequence[Rule], options: Options, strict: bool) -> list[Step]:
-    """Each rule reads the card as the previous one left it (strict mode, or a batch that conflicted)."""
-    steps: list[Step] = []
-    for rule in rules:
-        outcome = rule.action.fn(state.facts, rule.params, options)
-        state, applied, problem = _apply(state, outcome.edits, strict)
-        steps.append(Step(rule, outcome, applied, problem, state))
-    return steps
+def _with_edits(state: State, body_edits: Sequence[BodyEdit], front: Sequence[Pending], log: _Run,
+                applied: set[str]) -> State:
+    """The state with the body edits applied and the front-matter edits pending (splicing first any pending
+    edit that a new one lands inside: splices of one pass must touch different keys)."""
+    if any(_paths_overlap(f, p) for f in front for p in state.pending):
+        state = _splice_pending(state, log)
+    body = apply_body_edits(state.card.body, body_edits)
+    origin = state.origin.after(body_edits) if body_edits else state.origin
+    data = state.data
+    for pending in front:
+        data = apply_to_data(data, pending.edit)
+    card = state.card.with_body(body) if body_edits else state.card
+    return State(card, state.front_matter, origin, data, (*state.pending, *front), state.fixed | applied)
 
 
-class _State:
-    """A card, its front matter's data, and the front-matter edits not yet spliced into its text.
-
-    Rules read `data` at once; the text is spliced once per pass (`_materialize`), all edits against one
-    node tree, so no re-parse is needed between them.
-    """
-
-    def __init__(self, card: Card, front_matter: ParsedFrontMatter, origin: Origin, fixed: set[str] | None = None,
-                 data: dict[str, Any] | None = None, pending: tuple[FrontMatterEdit, ...] = ()) -> None:
-        self.card = card
-        self.origin = origin  # the input, and the body edits since (for line numbers)
-        self.front_matter = front_matter  # of card.front_matter as written
-        self.data = front_matter.data if data is None else data
-        self.pending = pending
-        self.fixed = fixed if fixed is not None else set()
-        self._facts: Facts | None = None
-
-    @property
-    def facts(self) -> Facts:
-        if self._facts is None or self._facts.fixed != self.fixed:
-            view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
-            self._facts = Facts(self.card, view, frozenset(self.fixed), self.origin)
-        return self._facts
+def _splice_pending(state: State, log: _Run) -> State:
+    """Splice the pending edits into the front-matter text; when verifying, read it back, and drop (and
+    report) an edit whose splice does not read as written."""
+    if not state.pending:
+        return state
+    edits = [p.edit for p in state.pending]
+    try:
+        text = splice_all(state.card.front_matter, state.front_matter.root, edits, state.card.newline)
+        parsed = (parse_front_matter(text) if log.verify
+                  else ParsedFrontMatter(state.data, text=text, verified=False))
+        good = same_data(parsed.data, state.data)
+    except (FrontMatterError, KeyError):
+        good = False
+    if not good:
+        return _splice_one_by_one(state, log)
+    return replace(state, card=state.card.with_front_matter(text), front_matter=parsed, pending=())
 
 
-def _findings(rule: Rule, outcome: Outcome, problem: str | None) -> list[Finding]:
+def _splice_one_by_one(state: State, log: _Run) -> State:
+    """Splice and read back each pending edit in turn, keeping those that read back as written."""
+    text, front_matter, data = state.card.front_matter, state.front_matter, state.front_matter.data
+    for pending in state.pending:
+        expected = apply_to_data(data, pending.edit)
+        try:
+            candidate = splice(text, front_matter.root, pending.edit, state.card.newline)
+            parsed = parse_front_matter(candidate)
+        except (FrontMatterError, KeyError):
+            parsed = None
+        if parsed is None or not same_data(parsed.data, expected):
+            log.unapply(pending, _unreadable(pending.edit))
+            continue
+        text, front_matter, data = candidate, parsed, expected
+    return replace(state, card=state.card.with_front_matter(text), front_matter=front_matter, data=data, pending=())
+
+
+def _unreadable(edit: FrontMatterEdit) -> str:
+    return f"the front-matter edit of {'/'.join(map(str, edit_path(edit)))!r} did not read back as written"
+
+
+def _findings(turn: Turn) -> list[Finding]:
     """The rule's reports as findings; a fix that could not be applied says why, on the report it fixes."""
+    rule, problem = turn.rule, turn.problem
     found = [Finding(rule.code, rule.name, f"{r.message}; fix not applied: {problem}" if r.fixable and problem
-                     else r.message, r.line, r.fixable and problem is None) for r in outcome.reports]
-    if problem and not any(r.fixable for r in outcome.reports):
+                     else r.message, r.line, r.fixable and problem is None) for r in turn.outcome.reports]
+    if problem and not any(r.fixable for r in turn.outcome.reports):
         found.append(Finding(rule.code, rule.name, f"fix not applied: {problem}", None, False))
     return found
 
 
-def _verify(state: _State) -> None:
-    front_matter = state.front_matter
-    if front_matter.verified:
-        return
-    try:
-        parsed = parse_front_matter(state.card.front_matter)
-    except FrontMatterError:
-        raise _Unverified from None
-    if not same_data(parsed.data, front_matter.data):
-        raise _Unverified
-
-
-def _materialize(state: _State) -> _State:
-    """Splice the pending front-matter edits into the text."""
-    if not state.pending:
-        return state
-    try:
-        text = splice_all(state.card.front_matter, state.front_matter.root, state.pending, state.card.newline)
-    except (FrontMatterError, KeyError):
-        raise _Unverified from None
-    front_matter = ParsedFrontMatter(state.data, text=text, verified=False)
-    return _State(state.card.with_front_matter(text), front_matter, state.origin, state.fixed)
-
-
-def _overlaps(a: FrontMatterEdit, b: FrontMatterEdit) -> bool:
-    first, second = edit_path(a), edit_path(b)
-    shorter = min(len(first), len(second))
-    return first[:shorter] == second[:shorter]
-
-
-def _apply(state: _State, edits: Sequence[Edit], strict: bool) -> tuple[_State, bool, str | None]:
-    """Apply one rule's edits; on conflict leave the state as it was and say why."""
-    if not edits:
-        return state, False, None
-    front_edits = [e for e in edits if not isinstance(e, BodyEdit)]
-    body_edits = [e for e in edits if isinstance(e, BodyEdit)]
-    if front_edits and state.card.unclosed:
-        return state, False, UNCLOSED
-    try:
-        body = apply_body_edits(state.card.body, body_edits)
-        origin = state.origin if body == state.card.body else state.origin.after(body_edits)
-        if strict:
-            return _apply_strict(state, body, front_edits, origin)
-    except (EditConflict, FrontMatterError, KeyError) as exc:
-        return state, False, str(exc)
-    data, pending = state.data, state.pending
-    for edit in front_edits:
-        new_data = apply_to_data(data, edit)
-        if same_data(new_data, data):
-            continue
-        if any(_overlaps(edit, p) for p in pending):
-            state = _materialize(_State(state.card, state.front_matter, state.origin, state.fixed, data, pending))
-            pending = ()
-        data, pending = new_data, (*pending, edit)
-    if body == state.card.body and pending == state.pending:
-        return state, False, None
-    return _State(state.card.with_body(body), state.front_matter, origin, state.fixed, data, pending), True, None
-
-
-def _apply_strict(state: _State, body: str, edits: Sequence[FrontMatterEdit],
-                  origin: Origin) -> tuple[_State, bool, str | None]:
-    """Splice and re-parse after every edit, to find (and report) the one that does not read back."""
-    text, front_matter = state.card.front_matter, state.front_matter
-    for edit in edits:
-        text = splice(text, front_matter.root, edit, state.card.newline)
-        expected = apply_to_data(front_matter.data, edit)
-        front_matter = parse_front_matter(text)
-        if not same_data(front_matter.data, expected):
-            raise EditConflict(f"the front-matter edit of {'/'.join(map(str, edit_path(edit)))!r} did not read "
-                               "back as written")
-    card = state.card.with_body(body)
-    if text != state.card.front_matter:
-        card = card.with_front_matter(text)
-    if card == state.card:
-        return state, False, None
-    return _State(card, front_matter, origin, state.fixed), True, None
-
-
-def _give_up(original: _State, findings: dict[tuple[str, str], Finding], passes: int, why: str) -> EngineResult:
+def _give_up(start: State, log: _Run, passes: int, why: str) -> EngineResult:
     stop = Finding(ENGINE_CODE, ENGINE_NAME, f"card left unchanged: {why}", None, False)
-    kept = [f for f in findings.values() if not f.fixable]
-    return EngineResult(original.card, (*kept, stop), passes)
+    kept = [f for f in log.findings.values() if not f.fixable]
+    return EngineResult(start.card, (*kept, stop), passes)

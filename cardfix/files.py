@@ -1,15 +1,21 @@
-"""File-system side: which files a PATH names, and atomic writes that keep the mode."""
+"""The file side: which files a PATH names, reading a card (size limit, encoding), atomic writes.
+
+Everything here does I/O and turns each failure into a one-line reason; the repair itself is `core`'s.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardfix.api import describe_os_error
+from cardfix.card import CardError, decode
+from cardfix.core import Result, error, repair
+from cardfix.settings import Settings
 
 CARD_NAME = "README.md"
 STDIN = "-"
@@ -21,6 +27,55 @@ class Target:
 
     path: str
     error: str | None = None
+
+
+def describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or exc.__class__.__name__
+    return reason[0].lower() + reason[1:] if reason else "cannot read"
+
+
+def repair_target(target: Target, settings: Settings, *, keep_text: bool = True) -> Result:
+    """Read and repair one card; every failure is the result's one-line `error`, never an exception.
+    Without `keep_text` (`check`), nothing is written, so the splices are not read back either."""
+    if target.error is not None:
+        return error(target.error, target.path)
+    try:
+        data = sys.stdin.buffer.read() if target.path == STDIN else _read(target.path, settings.max_bytes)
+        text = decode(_within(data, settings.max_bytes))
+    except OSError as exc:
+        return error(describe_os_error(exc), target.path)
+    except CardError as exc:
+        return error(str(exc), target.path)
+    result = repair(text, settings, target.path, verify=keep_text)
+    return result if keep_text else Result("", result.changed, result.findings, result.error, "", result.path)
+
+
+def _read(path: str, max_bytes: int | None) -> bytes:
+    if max_bytes is not None and os.stat(path).st_size > max_bytes:
+        raise CardError(_too_big(os.stat(path).st_size, max_bytes))
+    return Path(path).read_bytes()
+
+
+def _within(data: bytes, max_bytes: int | None) -> bytes:
+    if max_bytes is not None and len(data) > max_bytes:
+        raise CardError(_too_big(len(data), max_bytes))
+    return data
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (see --max-size)"
+
+
+def write_in_place(result: Result) -> Result:
+    """Rewrite a changed card's file atomically; a failed write becomes the result's error."""
+    if not (result.ok and result.changed and result.path) or result.path == STDIN:
+        return result
+    try:
+        write_atomic(result.path, result.text.encode("utf-8"))
+    except OSError as exc:
+        return Result(result.original, False, result.findings, f"cannot write: {describe_os_error(exc)}",
+                      result.original, result.path)
+    return result
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Target]:

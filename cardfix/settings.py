@@ -1,18 +1,75 @@
-"""What the user passes: facts the card lacks, and how to run. One frozen value, from flags or the API."""
+"""One frozen Settings for a run: the rules with their parameters, the user's options, and the limits.
+
+Built from the command line's flags over the configuration file, or from the API's arguments; the
+options that choose how rules behave (`--results-from`, `--placeholders`) become those rules' parameters
+here, so an action reads each setting from one place.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from cardfix.config import Config, discover_config
+from cardfix.options import Options
+from cardfix.ruleset import Rule, load_rules, override_params, select_rules
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Options that are rule parameters: option field -> the parameter of every action that has it.
+OPTION_PARAMS = {"results_from": "results_from", "placeholders": "placeholders"}
 
 
 @dataclass(frozen=True)
-class Options:
-    """Facts the user passes on the command line; they rank above anything inferred from the card."""
+class Settings:
+    rules: tuple[Rule, ...]
+    options: Options = field(default_factory=Options)
+    max_bytes: int | None = DEFAULT_MAX_BYTES
+    exclude: tuple[str, ...] = ()
+    jobs: int = 1
 
-    task: str | None = None
-    dataset: str | None = None  # type[:config[:split]]
-    repo_id: str | None = None  # the card's own repository: never its own base model
-    base_model: str | None = None
-    model_name: str | None = None
-    results_from: str | None = None  # final-row | summary
-    placeholders: str | None = None  # fill | remove
+
+@dataclass(frozen=True)
+class Flags:
+    """What the command line gave (None or empty: not given, the configuration decides)."""
+
+    options: Options = field(default_factory=Options)
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    config: str | None = None
+    max_size: int | None = None
+    jobs: int | None = None
+
+
+def make_settings(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+                  options: Options | None = None, *, rules: Sequence[Rule] | None = None,
+                  config: Config | None = None, max_bytes: int | None = DEFAULT_MAX_BYTES, jobs: int = 1) -> Settings:
+    """Settings from the API's arguments; raises RuleError (or ConfigError) naming what is wrong."""
+    options = options or Options()
+    every = tuple(rules) if rules is not None else load_rules()
+    if config is not None:
+        every = config.apply_rule_params(every)
+    chosen = select_rules(with_options(every, options), select, ignore)
+    return Settings(chosen, options, max_bytes, tuple(config.get("exclude", [])) if config else (), jobs)
+
+
+def settings_from(paths: Iterable[str], flags: Flags) -> Settings:
+    """Settings for a command line: its flags over the configuration found for `paths`."""
+    config = discover_config(paths, flags.config)
+    options = replace(flags.options,
+                      results_from=flags.options.results_from or config.get("results-from"),
+                      placeholders=flags.options.placeholders or config.get("placeholders"))
+    select = flags.select or config.get("select")
+    ignore = [*flags.ignore, *config.get("ignore", [])]
+    max_bytes = flags.max_size or config.get("max-size") or DEFAULT_MAX_BYTES
+    return make_settings(select, ignore, options, config=config, max_bytes=max_bytes,
+                         jobs=flags.jobs or config.get("jobs") or os.cpu_count() or 1)
+
+
+def with_options(rules: tuple[Rule, ...], options: Options) -> tuple[Rule, ...]:
+    """The rules with the options that are their parameters (validated like the rule files)."""
+    given = {name: value for name, param in OPTION_PARAMS.items() if (value := getattr(options, name))}
+    overrides = {rule.code: {OPTION_PARAMS[name]: value for name, value in given.items()
+                             if OPTION_PARAMS[name] in rule.action.params} for rule in rules}
+    overrides = {code: params for code, params in overrides.items() if params}
+    return override_params(rules, overrides, "options") if overrides else rules

@@ -17,7 +17,7 @@ from typing import Any
 
 import regex
 
-from cardfix.facts import Item, TrainingTable
+from cardfix.facts import Facts, Item, TrainingTable
 from cardfix.facts.table import (
     VALIDATION_LOSS,
     is_sorted_order,
@@ -354,3 +354,18 @@ def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str
         part += sum(abs(a - 2 * b + c) for a, b, c in zip(s, s[1:], s[2:]))
         total += part / scale[column] if scale is not None else part
     return total
+
+
+def evidence_from(params: Mapping[str, Any]) -> Evidence:
+    """The swap analysis' settings from CF301's parameters (rules/CF301-align-swapped-columns.yaml)."""
+    return Evidence(bounds_from(params["bounds"]), float(params["margin"]), float(params["resume_jump"]),
+                    float(params["noise_steps"]), params["counts"], float(params["count_alpha"]),
+                    int(params["spike_turns"]), int(params["shape_rows"]))
+
+
+def swap_analysis(facts: Facts, evidence: Evidence) -> Analysis | None:
+    """The analysis of this body's table (once per body and settings: the fix loop asks again)."""
+    table = facts.table
+    if table is None:
+        return None
+    return facts.body.derived(("swap-analysis", evidence), lambda: analyse(table, facts.summary, evidence))

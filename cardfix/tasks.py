@@ -18,7 +18,7 @@ from typing import Any
 import regex
 
 from cardfix.facts import Facts
-from cardfix.settings import Options
+from cardfix.options import Options
 
 # Where a clue looks; each names the texts of the card it is matched against.
 METRIC_CONDITIONS = ("metrics_any", "metrics_all", "metrics_exactly", "unless_exactly")

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cardfix
-from cardfix.bulk import CHUNK, IN_FLIGHT, Job, process
+from cardfix.bulk import CHUNK, IN_FLIGHT, process
 from cardfix.files import Target, discover
-from cardfix.settings import Options
+from cardfix.options import Options
+from cardfix.settings import Settings as RunSettings
 from tests.clirun import invoke
 from tests.conftest import ROOT, corpus_files, needs_corpus
 
@@ -173,10 +174,9 @@ def test_a_bulk_run_streams_its_targets() -> None:
             pulled += 1
             yield Target(f"card{i}", "unreadable")  # no file needed: the worker reports the error
 
-    job = Job((), Options(), None, keep_text=False)
     for jobs in (1, 2):
         pulled = 0
-        results = process(targets(), job, jobs=jobs)
+        results = process(targets(), RunSettings((), Options(), None, jobs=jobs), keep_text=False)
         first = [r.path for r in itertools.islice(results, 10 * CHUNK)]
         results.close()  # type: ignore[attr-defined]
         assert first == [f"card{i}" for i in range(10 * CHUNK)]

@@ -16,7 +16,7 @@ from cardfix.card import parse_text
 from cardfix.edits import BodyEdit, Origin, Outcome, apply_body_edits, fix
 from cardfix.engine import MAX_PASSES, run
 from cardfix.facts import Facts
-from cardfix.rules import Rule, RuleError, load_rule_file, load_rules
+from cardfix.ruleset import Rule, RuleError, load_rule_file, load_rules
 from tests.clirun import invoke
 
 GOOD = """id: CF101
@@ -64,7 +64,7 @@ def test_bad_regex_and_bad_template_are_load_errors(tmp_path: Path) -> None:
 
 def test_a_broken_rule_file_is_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "CF101-base-model-from-link.yaml").write_text(GOOD.replace("safe: true", "safe: 3"))
-    monkeypatch.setattr("cardfix.rules.rules_dir", lambda: tmp_path)
+    monkeypatch.setattr("cardfix.ruleset.rules_dir", lambda: tmp_path)
     load_rules.cache_clear()
     try:
         code, out, err = invoke("rules")
@@ -74,9 +74,9 @@ def test_a_broken_rule_file_is_exit_2_with_one_line(tmp_path: Path, monkeypatch:
     assert err == "cardfix: CF101-base-model-from-link.yaml: key 'safe' must be a bool\n"
 
 
-def _rule(code: str, fn: Any) -> Rule:
-    action = Action(f"test_{code}", fn, stage=1, params={"x": Param("int", 0)})
-    return Rule(code, f"test-{code.lower()}", "s", action, True, True, {"x": 0}, (), f"{code}.yaml")
+def _rule(code: str, fn: Any, level: int = 0) -> Rule:
+    action = Action(f"test_{code}", fn, params={"x": Param("int", 0)})
+    return Rule(code, f"test-{code.lower()}", "s", action, True, True, {"x": 0}, (), f"{code}.yaml", level=level)
 
 
 def test_rules_that_undo_each_other_are_a_reported_cycle() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from cardfix import Options, repair
 from cardfix.resources import rules_dir
-from cardfix.rules import load_rules
+from cardfix.ruleset import load_rules
 
 RULES = load_rules()
 def _kind(example) -> str:  # type: ignore[no-untyped-def]

@@ -6,9 +6,8 @@ import dataclasses
 from collections import Counter
 
 from cardfix import repair, swaps
-from cardfix.actions.table import evidence_from
 from cardfix.facts.table import live_order, metric_columns
-from cardfix.rules import load_rules
+from cardfix.ruleset import load_rules
 from cardfix.swaps import bounds_from, readings
 from tests import swapgen
 from tests.conftest import CORPUS, corpus_files, needs_corpus
@@ -159,7 +158,7 @@ def _decided_by(text: str, boundary: int, basis: str, base: dict[str, object] | 
 def _analyse(text: str, **settings: object) -> swaps.Analysis | None:
     facts = swapgen.facts_of(text)
     assert facts.table is not None
-    evidence = dataclasses.replace(evidence_from(CF301.params), **settings)  # type: ignore[arg-type]
+    evidence = dataclasses.replace(CF301.params["evidence"], **settings)
     return swaps.analyse(facts.table, facts.summary, evidence)
 
 

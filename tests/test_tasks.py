@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cardfix import Options, repair
-from cardfix.rules import RuleError, load_rules, override_params
+from cardfix.ruleset import RuleError, load_rules, override_params
 from cardfix.tasks import Clue, Task, Undecided, decide
 
 SEQ2SEQ = [["text2text-generation", "summarization", "translation"]]
@@ -92,6 +92,5 @@ def test_evidence_that_does_not_decide_writes_no_result(base: str, summary: str,
     ({"clues": [], "weights": {}}, "needs `clues`"),
 ])
 def test_the_rule_file_s_clues_are_validated(inference: dict[str, object], error: str) -> None:
-    rule = next(r for r in load_rules() if r.code == "CF201")
     with pytest.raises(RuleError, match=error):
-        override_params(rule, {"task_inference": inference}, "test.toml")
+        override_params(load_rules(), {"CF201": {"task_inference": inference}}, "test.toml")

@@ -1,51 +1,69 @@
-"""The closed set of actions rules can name, with the parameters each accepts. Registered here only."""
+"""The closed set of actions rules can name: one module each, registered by `@action` and found on import.
+
+An action is a pure function `(facts, params, options) -> Outcome`. Its parameters are declared with it;
+rule files give their values, validated and converted once when the rules load (`cardfix.ruleset`).
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cardfix.edits import Outcome
 from cardfix.facts import Facts
-from cardfix.settings import Options
+from cardfix.options import Options
 
 ActionFn = Callable[[Facts, Mapping[str, Any], Options], Outcome]
 
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter's type (`str`, `int`, `float`, `bool`, `list`, `dict`, `regex`) and its default."""
+    """A parameter: its type (`str`, `int`, `float`, `bool`, `list`, `dict`, `regex`, `rule`) and default.
+
+    `check` raises ValueError with the reason when a value is unusable; `convert` turns the file's value
+    into the one the action uses (an id list's file name into its ids), once, when the rules load. A
+    `rule` parameter names another rule (`CF301`) and is given that rule's loaded parameters.
+    """
 
     type: str
     default: Any = None
     required: bool = False
-    check: Callable[[Any], None] | None = None  # raises ValueError with the reason when a value is unusable
+    check: Callable[[Any], None] | None = None
+    convert: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
 class Action:
     name: str
     fn: ActionFn
-    # Stage orders rules within a pass: table repair (1) before metadata and table order (2) before the
-    # model-index that reads the repaired table (3), sections that read both (4), and checks (5). The rules
-    # of one stage read the same facts and their edits are applied together, so a rule must not depend on
-    # another rule of its own stage (the fix loop would still get there, one pass later).
-    stage: int
     params: Mapping[str, Param] = field(default_factory=dict)
+    # Values built once from the loaded parameters (e.g. CF301's evidence settings), added to them.
+    prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
 
-def _registry() -> dict[str, Action]:
-    from cardfix.actions import metadata, model_index, sections, table
-
-    actions = [*metadata.ACTIONS, *model_index.ACTIONS, *table.ACTIONS, *sections.ACTIONS]
-    return {a.name: a for a in actions}
+_ACTIONS: dict[str, Action] = {}
 
 
-REGISTRY: dict[str, Action] = {}
+def action(name: str, params: Mapping[str, Param] | None = None,
+           prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> Callable[[ActionFn], ActionFn]:
+    """Register the decorated function as the action `name`, with the parameters it accepts."""
+
+    def register(fn: ActionFn) -> ActionFn:
+        if name in _ACTIONS:
+            raise ValueError(f"action {name!r} registered twice")
+        _ACTIONS[name] = Action(name, fn, params or {}, prepare)
+        return fn
+
+    return register
 
 
-def registry() -> dict[str, Action]:
-    if not REGISTRY:
-        REGISTRY.update(_registry())
-    return REGISTRY
+def actions() -> Mapping[str, Action]:
+    """Every action, by name (the modules of this package, imported with it)."""
+    return _ACTIONS
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

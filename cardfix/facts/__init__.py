@@ -26,12 +26,13 @@ from cardfix.facts.trainer import (
     BaseModelLink,
     DatasetSentence,
     Item,
+    is_dataset_id,
     is_repo_id,
 )
 from cardfix.yaml_read import ParsedFrontMatter
 
 __all__ = ["NONE_NAMES", "BaseModelLink", "BodyFacts", "DatasetSentence", "Facts", "Item", "Line", "Section",
-           "TableRow", "TrainingTable", "body_facts", "is_repo_id", "placeholder_text"]
+           "TableRow", "TrainingTable", "body_facts", "is_dataset_id", "is_repo_id", "placeholder_text"]
 
 T = TypeVar("T")
 

@@ -184,3 +184,17 @@ def column_widths(table: TrainingTable) -> list[int]:
         align = table.align.cells[i] if i < len(table.align.cells) else ""
         widths.append(max(len(align) - 2, len(header)) if align.startswith(":") else len(header))
     return widths
+
+
+def rows_matching_summary(table: TrainingTable, summary: Sequence[Item]) -> list[int] | None:
+    """The rows whose metric cells all show the summary's values (None: no column to compare)."""
+    columns = metric_columns(table)
+    if columns is None or not summary:
+        return None
+    wanted = {table_name(i.key): number(i.value) for i in summary}
+    shared = [(3 + j, wanted[c]) for j, c in enumerate(columns) if wanted.get(c) is not None]
+    if not shared:
+        return None
+    width = len(table.header.cells)
+    return [i for i, row in enumerate(table.rows)
+            if len(row.cells) == width and all(same_as_shown(number(row.cells[k]), v) for k, v in shared)]

@@ -46,6 +46,11 @@ def is_repo_id(value: str) -> bool:
     return bool(REPO_ID_RE.match(value)) and "--" not in value and ".." not in value and not value.endswith(".git")
 
 
+def is_dataset_id(name: str, canonical: frozenset[str]) -> bool:
+    """A Hub dataset id: namespaced (`org/name`), or one of the canonical un-namespaced ids."""
+    return is_repo_id(name) and ("/" in name or name in canonical)
+
+
 class Item(NamedTuple):
     key: str
     value: str

@@ -1,4 +1,9 @@
-"""Rule files: load `rules/*.yaml` from the installed package, validate every key, select by code or name."""
+"""Rule files: load `rules/*.yaml` from the installed package, validate every key, order and select them.
+
+A rule file names its action, gives the action's parameters, and says which rules it reads the edits of
+(`after:`). Parameters are validated and converted once, here; the engine runs the rules in the order
+`after:` gives (rules that depend on nothing first), the rules of one level together.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +16,24 @@ from typing import Any
 import regex
 import yaml
 
-from cardfix.actions import Action, Param, registry
+from cardfix.actions import Action, Param, actions
 from cardfix.resources import rules_dir
 
 CODE_RE = regex.compile(r"^CF\d{3}$")
 NAME_RE = regex.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 RULE_KEYS: dict[str, tuple[type, bool]] = {  # key: (type, required)
     "id": (str, True), "name": (str, True), "summary": (str, True), "action": (str, True),
-    "safe": (bool, True), "enabled": (bool, False), "description": (str, False), "params": (dict, False),
-    "examples": (dict, False),
+    "safe": (bool, True), "enabled": (bool, False), "description": (str, False), "after": (list, False),
+    "params": (dict, False), "examples": (dict, False),
 }
 PY_TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,), "dict": (dict,),
-    "regex": (str,),
+    "regex": (str,), "rule": (str,),
 }
 
 
 class RuleError(ValueError):
     """A rule file that cannot be used; the message names the file and the key."""
-
 
 @dataclass(frozen=True)
 class Example:
@@ -48,23 +52,64 @@ class Rule:
     action: Action
     safe: bool
     enabled: bool
-    params: Mapping[str, Any]
+    params: Mapping[str, Any]  # as the action uses them (converted)
     examples: tuple[Example, ...]
     source: str
     description: str = ""
+    after: tuple[str, ...] = ()  # rules whose edits this one reads
+    level: int = 0  # 0 for a rule after nothing, else one more than the highest level it comes after
+    given: Mapping[str, Any] = field(default_factory=dict)  # the parameters as the file gives them
 
 
 @functools.lru_cache(maxsize=4)
 def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
+    """Every rule file, validated, in running order (level, then code)."""
     directory = directory or rules_dir()
-    rules = [load_rule_file(path) for path in sorted(directory.glob("CF*.yaml"))]
+    return resolve([load_rule_file(path) for path in sorted(directory.glob("CF*.yaml"))])
+
+
+def resolve(rules: list[Rule]) -> tuple[Rule, ...]:
+    """Check codes and names are unique, give `rule` parameters the rules they name, and order by `after:`."""
+    by_code: dict[str, Rule] = {}
     seen: dict[str, str] = {}
     for rule in rules:
         for ident in (rule.code, rule.name):
             if ident in seen:
                 raise RuleError(f"{rule.source}: {ident!r} is used by {seen[ident]} too")
             seen[ident] = rule.source
-    return tuple(sorted(rules, key=lambda r: (r.action.stage, r.code)))
+        by_code[rule.code] = rule
+    levels = _levels(by_code)
+    resolved = [replace(rule, level=levels[rule.code], params=_with_rule_refs(rule, by_code)) for rule in rules]
+    return tuple(sorted(resolved, key=lambda r: (r.level, r.code)))
+
+
+def _levels(rules: Mapping[str, Rule]) -> dict[str, int]:
+    levels: dict[str, int] = {}
+
+    def level(code: str, path: tuple[str, ...]) -> int:
+        if code in path:
+            raise RuleError(f"{rules[code].source}: key 'after': a cycle ({' -> '.join((*path, code))})")
+        if code not in levels:
+            after = rules[code].after
+            levels[code] = 1 + max((level(c, (*path, code)) for c in after), default=-1)
+        return levels[code]
+
+    for code, rule in rules.items():
+        unknown = [c for c in rule.after if c not in rules]
+        if unknown:
+            raise RuleError(f"{rule.source}: key 'after': unknown rule {unknown[0]!r}")
+        level(code, ())
+    return levels
+
+
+def _with_rule_refs(rule: Rule, rules: Mapping[str, Rule]) -> Mapping[str, Any]:
+    refs = {k: v for k, v in rule.given.items() if rule.action.params[k].type == "rule"}
+    if not refs:
+        return rule.params
+    for key, code in refs.items():
+        if code not in rules:
+            raise RuleError(f"{rule.source}: params: key {key!r}: unknown rule {code!r}")
+    return {**rule.params, **{k: rules[code].params for k, code in refs.items()}}
 
 
 def load_rule_file(path: Path) -> Rule:
@@ -87,27 +132,54 @@ def load_rule_file(path: Path) -> Rule:
         raise RuleError(f"{where}: key 'id' must look like CF123, not {data['id']!r}")
     if not NAME_RE.match(data["name"]):
         raise RuleError(f"{where}: key 'name' must be kebab-case, not {data['name']!r}")
-    action = registry().get(data["action"])
+    if not all(isinstance(c, str) and CODE_RE.match(c) for c in data.get("after", [])):
+        raise RuleError(f"{where}: key 'after' must list rule codes (CF123)")
+    action = actions().get(data["action"])
     if action is None:
         raise RuleError(f"{where}: key 'action': unknown action {data['action']!r}")
+    given = _params(where, action, data.get("params") or {})
     return Rule(
         code=data["id"], name=data["name"], summary=data["summary"].strip(), action=action, safe=data["safe"],
-        enabled=data.get("enabled", True), params=_params(where, action, data.get("params") or {}),
+        enabled=data.get("enabled", True), params=_converted(where, action, given),
         examples=_examples(where, data.get("examples") or {}), source=where,
-        description=data.get("description", "").strip(),
+        description=data.get("description", "").strip(), after=tuple(data.get("after", ())), given=given,
     )
 
 
-def override_params(rule: Rule, overrides: Mapping[str, Any], where: str) -> Rule:
-    """The rule with some parameters replaced, validated as strictly as the rule file itself."""
-    given = {k: v for k, v in rule.params.items() if k not in overrides}
-    merged = _params(where, rule.action, {**_raw(given), **overrides})
-    return replace(rule, params=merged)
+def override_params(rules: Iterable[Rule], overrides: Mapping[str, Mapping[str, Any]], where: str) -> tuple[Rule, ...]:
+    """The rules with some parameters replaced (by code), validated as strictly as the rule files."""
+    changed = []
+    for rule in rules:
+        given = overrides.get(rule.code)
+        if given:
+            merged = _params(f"{where}.{rule.code}", rule.action, {**rule.given, **given})
+            rule = replace(rule, given=merged, params=_converted(f"{where}.{rule.code}", rule.action, merged))
+        changed.append(rule)
+    return resolve(changed)
 
 
-def _raw(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameters back to their file form (compiled regexes to their patterns)."""
-    return {k: getattr(v, "pattern", v) if isinstance(v, regex.Pattern) else v for k, v in params.items()}
+def _converted(where: str, action: Action, given: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parameters as the action uses them: converted, compiled, and with what `prepare` builds."""
+    params = {key: _convert(where, key, action.params[key], value) for key, value in given.items()}
+    if action.prepare is not None:
+        try:
+            params.update(action.prepare(params))
+        except (ValueError, TypeError, KeyError, regex.error) as exc:
+            raise RuleError(f"{where}: params: {exc}") from None
+    return params
+
+
+def _convert(where: str, key: str, spec: Param, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.type == "regex":
+        return regex.compile(value)
+    if spec.convert is None:
+        return value
+    try:
+        return spec.convert(value)
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise RuleError(f"{where}: params: key {key!r}: {exc}") from None
 
 
 def _params(where: str, action: Action, given: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +196,6 @@ def _params(where: str, action: Action, given: dict[str, Any]) -> dict[str, Any]
             params[key] = _checked(where, key, spec, spec.default)
     return params
 
-
 def _checked(where: str, key: str, spec: Param, value: Any) -> Any:
     if value is None and not spec.required:
         return None
@@ -137,7 +208,7 @@ def _checked(where: str, key: str, spec: Param, value: Any) -> Any:
             raise RuleError(f"{where}: params: key {key!r}: {exc}") from None
     if spec.type == "regex":
         try:
-            return regex.compile(value)
+            regex.compile(str(value))
         except regex.error as exc:
             raise RuleError(f"{where}: params: key {key!r} is not a valid regex: {exc}") from None
     return value
@@ -152,7 +223,6 @@ def _examples(where: str, data: dict[str, Any]) -> tuple[Example, ...]:
             examples.append(_example(where, key, item))
     return tuple(examples)
 
-
 def _example(where: str, kind: str, item: Any) -> Example:
     if kind == "pass" and isinstance(item, str):
         return Example(item, None)
@@ -165,7 +235,6 @@ def _example(where: str, kind: str, item: Any) -> Example:
     return Example(item["input"], item.get("output"), item.get("options") or {}, item.get("finding"),
                    tuple(item.get("with", ())))
 
-
 def select_rules(rules: Iterable[Rule], select: Iterable[str] | None = None,
                  ignore: Iterable[str] | None = None) -> tuple[Rule, ...]:
     """Rules to run: enabled ones (or exactly `select`), minus `ignore`. Codes, code prefixes and names."""
@@ -173,7 +242,6 @@ def select_rules(rules: Iterable[Rule], select: Iterable[str] | None = None,
     chosen = [r for r in rules if r.enabled] if not select else _matching(rules, select)
     dropped = {r.code for r in _matching(rules, ignore or ())}
     return tuple(r for r in chosen if r.code not in dropped)
-
 
 def _matching(rules: tuple[Rule, ...], selectors: Iterable[str]) -> list[Rule]:
     codes: set[str] = set()

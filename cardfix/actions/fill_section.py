@@ -1,4 +1,4 @@
-"""Placeholder sections filled from the card's own facts, through templates that live in the rule files."""
+"""CF401-CF403: placeholder sections filled from the card's own facts, through the rule files' templates."""
 
 from __future__ import annotations
 
@@ -9,25 +9,24 @@ from typing import Any
 
 import regex
 
-from cardfix.actions import Action, Param
-from cardfix.actions.metadata import stated_base_model
+from cardfix.actions import Param, action
+from cardfix.actions.base_model import stated_base_model
 from cardfix.edits import NOTHING, BodyEdit, Outcome, fix
 from cardfix.facts import Facts, Section
-from cardfix.settings import Options
+from cardfix.facts.model_index import model_index_results
+from cardfix.options import Options
 
 
 def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
-
 def _model_index_task(facts: Facts) -> str | None:
-    for result in _model_index_results(facts):
+    for result in model_index_results(facts):
         task = result.get("task")
         if isinstance(task, dict) and isinstance(task.get("name") or task.get("type"), str):
             return str(task.get("name") or task.get("type")).replace("-", " ")
     pipeline = facts.metadata.get("pipeline_tag")
     return pipeline.replace("-", " ") if isinstance(pipeline, str) else None
-
 
 def _dataset_names(facts: Facts, options: Options) -> list[str]:
     if options.dataset:
@@ -38,12 +37,8 @@ def _dataset_names(facts: Facts, options: Options) -> list[str]:
         names = list(facts.dataset_sentence.names)
     return [n for n in names if n and n not in ("None", "none")]
 
-
-
-
 def _hyper(key: str) -> Callable[[Facts, Options], str | None]:
     return lambda facts, options: facts.hyperparameter(key)
-
 
 def _optimizer(facts: Facts, options: Options) -> str | None:
     value = facts.hyperparameter("optimizer")
@@ -52,27 +47,22 @@ def _optimizer(facts: Facts, options: Options) -> str | None:
     first = value.split()[0]
     return value.split()[1] if first == "Use" and len(value.split()) > 1 else first
 
-
 NOT_RESULTS = regex.compile(r"(?i)epoch|step|.*runtime|.*per[ _]second|model preparation time")
 # Values the Keras callback logs on the training data, labelled so by the card (`Train Loss`).
 TRAIN_RESULT = regex.compile(r"(?i)train(ing)?[ _].*")
-
 
 def _eval_results(facts: Facts, options: Options) -> str | None:
     items = [f"{i.key} {i.value}" for i in facts.summary
              if i.value and not NOT_RESULTS.fullmatch(i.key) and not TRAIN_RESULT.fullmatch(i.key)]
     return _join(items) if items else None
 
-
 def _train_results(facts: Facts, options: Options) -> str | None:
     items = [f"{i.key} {i.value}" for i in facts.summary if i.value and TRAIN_RESULT.fullmatch(i.key)]
     return _join(items) if items else None
 
-
 def _trained(facts: Facts, options: Options) -> str:
     """How the card says the model came about: fine-tuned from a base model, or trained (from scratch)."""
     return "trained" if facts.trained_from_scratch and facts.base_model_link is None else "fine-tuned"
-
 
 def _dataset_detail(key: str) -> Callable[[Facts, Options], str | None]:
     """A dataset's config or split as the card states it (--dataset type:config:split, or its model-index)."""
@@ -82,7 +72,7 @@ def _dataset_detail(key: str) -> Callable[[Facts, Options], str | None]:
             parts = options.dataset.split(":")
             index = {"config": 1, "split": 2}[key]
             return parts[index] if len(parts) > index and parts[index] else None
-        for result in _model_index_results(facts):
+        for result in model_index_results(facts):
             dataset = result.get("dataset")
             value = dataset.get(key) or (dataset.get("args") if key == "config" else None) \
                 if isinstance(dataset, dict) else None
@@ -92,17 +82,9 @@ def _dataset_detail(key: str) -> Callable[[Facts, Options], str | None]:
 
     return detail
 
-
-def _model_index_results(facts: Facts) -> list[dict[str, Any]]:
-    entries = facts.metadata.get("model-index")
-    return [result for entry in (entries if isinstance(entries, list) else []) if isinstance(entry, dict)
-            for result in (entry.get("results") or []) if isinstance(result, dict)]
-
-
 def _frameworks(facts: Facts, options: Options) -> str | None:
     items = [f"{name} {version}" for name, version in facts.framework_versions]
     return _join(items) if items else None
-
 
 def _dataset_phrase(facts: Facts, options: Options) -> str | None:
     names = _dataset_names(facts, options)
@@ -111,17 +93,14 @@ def _dataset_phrase(facts: Facts, options: Options) -> str | None:
     quoted = [f"`{n}`" for n in names]
     return f"the {_join(quoted)} dataset{'s' if len(names) > 1 else ''}"
 
-
 def _epochs(facts: Facts, options: Options) -> str | None:
     value = facts.hyperparameter("num_epochs")
     if value is None:
         return None
     return f"{value} epoch" if value in ("1", "1.0") else f"{value} epochs"
 
-
 def _from_scratch(facts: Facts, options: Options) -> str | None:
     return "trained from scratch" if facts.trained_from_scratch and facts.base_model_link is None else None
-
 
 def _unknown_dataset(facts: Facts, options: Options) -> str | None:
     """The card's own words when it says it does not know its data ("an unknown dataset")."""
@@ -130,13 +109,12 @@ def _unknown_dataset(facts: Facts, options: Options) -> str | None:
         return None
     return facts.card.body[sentence.start : sentence.end]
 
-
 def _task_phrase(facts: Facts, options: Options) -> str | None:
     task = _model_index_task(facts)
     return task.lower() if task else None
 
-
 UNKNOWNS = {"unknown_dataset"}  # slots that say what the card does *not* know: no fact for --placeholders
+
 SLOTS: dict[str, Callable[[Facts, Options], str | None]] = {
     "model_name": lambda facts, options: options.model_name or facts.title,
     "base_model": stated_base_model,
@@ -161,20 +139,16 @@ SLOTS: dict[str, Callable[[Facts, Options], str | None]] = {
     "frameworks": _frameworks,
 }
 
-
 # "a" before a vowel sound ("a automatic speech recognition model"): the task and names are slot values.
 A_BEFORE_VOWEL = regex.compile(r"(?<![\w`'-])([Aa]) (?=[aeiAEI]|[oO](?!ne)|[uU](?!ni|s[ei]|tf)|hour|honest)")
-
 
 def with_articles(sentence: str) -> str:
     """The sentence with `a` made `an` before a vowel sound."""
     return A_BEFORE_VOWEL.sub(lambda m: m.group(1) + "n ", sentence)
 
-
 @functools.lru_cache(maxsize=512)
 def template_slots(template: str) -> frozenset[str]:
     return frozenset(field for _, field, _, _ in string.Formatter().parse(template) if field)
-
 
 def check_templates(value: Any) -> None:
     """Every sentence a string or a list of alternative strings, naming only known slots."""
@@ -185,7 +159,6 @@ def check_templates(value: Any) -> None:
             unknown = template_slots(sentence) - set(SLOTS)
             if unknown:
                 raise ValueError(f"unknown slot {sorted(unknown)[0]!r} (known: {', '.join(sorted(SLOTS))})")
-
 
 def render(sentences: Sequence[str | list[str]], facts: Facts, options: Options) -> tuple[str, set[str]]:
     """The section text: each sentence whose slots all have facts (first fitting alternative)."""
@@ -207,7 +180,23 @@ def render(sentences: Sequence[str | list[str]], facts: Facts, options: Options)
                 break
     return " ".join(written), used
 
+def check_titles(value: Any) -> None:
+    if not all(isinstance(v, str) for v in value):
+        raise ValueError("a list of section titles")
 
+def _check_plain(value: Any) -> None:
+    if template_slots(value):
+        raise ValueError("the text for a section with no facts takes no slots")
+
+def _check_mode(value: Any) -> None:
+    if value not in ("fill", "remove"):
+        raise ValueError("must be fill or remove")
+
+@action("fill_section", params={
+    "titles": Param("list", required=True, check=check_titles),
+    "sentences": Param("list", required=True, check=check_templates),
+    "empty": Param("str", required=True, check=_check_plain),
+    "placeholders": Param("str", "fill", check=_check_mode)})
 def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     section = next((s for title in params["titles"] if (s := facts.section(title)) and s.placeholder), None)
     if section is None:
@@ -219,7 +208,7 @@ def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> O
     known = used - UNKNOWNS - {"trained"}
     if not known and not facts.is_trainer_card:
         return NOTHING  # a hub-template card: fill only where the card has the facts
-    mode = options.placeholders or params["placeholders"]
+    mode = params["placeholders"]
     if not known and mode == "remove":
         return fix(f"section {section.title!r} is only a placeholder and the card has no facts for it; "
                    "removed (--placeholders remove)", line, BodyEdit(section.heading.start, section.content_end, ""))
@@ -229,7 +218,6 @@ def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> O
                f"{'the card: ' + ', '.join(sorted(used)) if used else 'nothing known (says so)'}", line,
                BodyEdit(start, end, text))
 
-
 def _placeholder_span(facts: Facts, section: Section) -> tuple[int, int]:
     """The placeholder text itself, so the blank lines around it stay as they were."""
     body = facts.card.body
@@ -237,56 +225,3 @@ def _placeholder_span(facts: Facts, section: Section) -> tuple[int, int]:
     stripped = content.strip()
     start = section.content_start + content.index(stripped)
     return start, start + len(stripped)
-
-
-def name_unknown_dataset(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
-    sentence = facts.dataset_sentence
-    if sentence is None or sentence.kind != "unknown" or not options.dataset:
-        return NOTHING
-    name = options.dataset.split(":")[0]
-    return fix(f"the card says {facts.card.body[sentence.start:sentence.end]!r}; named from --dataset: {name}",
-               facts.line_number(sentence.start), BodyEdit(sentence.start, sentence.end, f"the {name} dataset"))
-
-
-def remove_autogenerated_comment(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
-    span = facts.autogenerated_comment
-    if span is None:
-        return NOTHING
-    pending = [t for t in params["sections"] if (s := facts.section(t)) is not None and s.placeholder]
-    if pending:
-        return NOTHING
-    start, end = span
-    body = facts.card.body
-    while end < len(body) and body[end] in "\r\n":  # the blank line that followed the comment
-        end += 1
-    return fix("the 'proofread and complete it' comment is stale: the sections it asks for are written",
-               facts.line_number(start), BodyEdit(start, end, ""))
-
-
-def _check_sections(value: Any) -> None:
-    if not all(isinstance(v, str) for v in value):
-        raise ValueError("a list of section titles")
-
-
-def _check_plain(value: Any) -> None:
-    if template_slots(value):
-        raise ValueError("the text for a section with no facts takes no slots")
-
-
-def _check_mode(value: Any) -> None:
-    if value not in ("fill", "remove"):
-        raise ValueError("must be fill or remove")
-
-
-ACTIONS = [
-    Action("fill_section", fill_section, stage=4, params={
-        "titles": Param("list", required=True, check=_check_sections),
-        "sentences": Param("list", required=True, check=check_templates),
-        "empty": Param("str", required=True, check=_check_plain),
-        "placeholders": Param("str", "fill", check=_check_mode),
-    }),
-    Action("name_unknown_dataset", name_unknown_dataset, stage=1),
-    Action("remove_autogenerated_comment", remove_autogenerated_comment, stage=5, params={
-        "sections": Param("list", ["Model description", "Intended uses & limitations",
-                                   "Training and evaluation data"], check=_check_sections)}),
-]

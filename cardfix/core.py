@@ -1,0 +1,46 @@
+"""The pure core: one card's text in, its repaired text and findings out. No I/O, no globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cardfix.card import parse_text
+from cardfix.edits import Finding
+from cardfix.engine import run
+from cardfix.settings import Settings
+from cardfix.yaml_read import FrontMatterError
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome for one card. `error` is set (and `text` is the input) when the card could not be read."""
+
+    text: str
+    changed: bool
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+    original: str = field(default="", repr=False)
+    path: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def repair(text: str, settings: Settings, path: str | None = None, *, verify: bool = True) -> Result:
+    """Repair one card's text. `verify=False` (for `check`) skips reading back the front-matter splices."""
+    card = parse_text(text)
+    try:
+        outcome = run(card, settings.rules, settings.options, verify=verify)
+    except FrontMatterError as exc:
+        return Result(text, False, (), str(exc), text, path)
+    except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card
+        return Result(text, False, (), f"internal error, card left unchanged: {type(exc).__name__}: {exc}",
+                      text, path)
+    new_text = outcome.card.render()
+    return Result(new_text, new_text != text, outcome.findings, None, text, path)
+
+
+def error(message: str, path: str | None) -> Result:
+    """The result for a card that could not be read."""
+    return Result("", False, (), message, "", path)
