@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from typer.testing import CliRunner
 
 from cardfix.edits import Finding
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 GOLDEN = ROOT / "golden"
@@ -22,7 +24,13 @@ def corpus_files(folder: str) -> list[Path]:
     return sorted((CORPUS / folder).glob("*.md"))
 
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+_skip_without_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+
+
+def needs_corpus(test: T) -> T:
+    """A test over ../shared/corpus: skipped where it is absent, and marked `corpus` (slow: mutation
+    testing runs `-m "not corpus"`, the regression suite runs them all)."""
+    return pytest.mark.corpus(_skip_without_corpus(test))  # type: ignore[no-any-return]
 
 
 SECTION_RE = re.compile(r"^section '(?P<title>[^']+)'")
