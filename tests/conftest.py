@@ -24,6 +24,14 @@ def corpus_files(folder: str) -> list[Path]:
     return sorted((CORPUS / folder).glob("*.md"))
 
 
+def all_corpus_cards() -> list[Path]:
+    """Every card of the corpus (seeds and bulk), checked against bulk/MANIFEST.tsv: none is missing."""
+    files = corpus_files("seeds") + corpus_files("bulk")
+    listed = [line.split("\t")[0] for line in (CORPUS / "bulk" / "MANIFEST.tsv").read_text().splitlines()[1:]]
+    assert listed and set(listed) <= {p.name for p in corpus_files("bulk")}, "the corpus must really be there"
+    return files
+
+
 _skip_without_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cardfix import repair, swaps
 from cardfix.card import parse_text
 from cardfix.facts import Facts
 from cardfix.facts.table import (
@@ -19,7 +21,10 @@ from cardfix.facts.table import (
     render_align,
     render_row,
 )
+from cardfix.ruleset import Rule
+from cardfix.swaps import bounds_from, readings
 from cardfix.yaml_read import parse_front_matter
+from tests.conftest import corpus_files
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,64 @@ def table_cells(text: str) -> tuple[tuple[str, ...], ...] | None:
 
 def is_sorted(header: tuple[str, ...]) -> bool:
     return is_sorted_order(header[3:])
+
+
+def run_cases(bounded: tuple[str, ...], cf301: Rule) -> tuple[Counter[str], list[str]]:
+    """Run CF301 (and CF302) over the generated cases and the consistent tables in checkpoint order."""
+    counts: Counter[str] = Counter()
+    wrong: list[str] = []
+    for case in cases(corpus_files("bulk"), bounded):
+        counts["cases"] += 1
+        counts["detectable"] += case.detectable
+        aligned = repair(case.card, select=["CF301"]).text
+        cells = table_cells(aligned)
+        generated = table_cells(case.card)
+        if case.detectable and truth_is_smoothest(case, cf301):
+            counts["truth-smoothest"] += 1
+        if cells == case.expected:
+            counts["realigned" if cells != generated else "already-correct"] += 1
+            if case.detectable and cells != generated:
+                counts["recalled"] += 1
+                counts["recalled-of-smoothest"] += truth_is_smoothest(case, cf301)
+        elif cells == generated:
+            counts["left-alone"] += 1
+        else:
+            wrong.append(f"{case.path.name}@{case.resume}")
+        canonical = table_cells(repair(case.card, select=["CF301", "CF302"]).text)
+        if cells == case.expected and cells != generated and canonical != case.original:
+            wrong.append(f"{case.path.name}@{case.resume} (CF302 order)")
+    for path, text, facts in source_tables(corpus_files("bulk"), bounded):
+        assert facts.table is not None
+        correct = generate(path, text, facts, len(facts.table.rows))  # every row restored: consistent
+        if correct is not None:
+            counts["consistent-tables"] += 1
+            if table_cells(repair(correct.card, select=["CF301"]).text) != correct.expected:
+                wrong.append(f"{path.name} in checkpoint order, consistent, was changed")
+    return counts, wrong
+
+
+def truth_is_smoothest(case: Case, cf301: Rule) -> bool:
+    """Whether the evidence in the card could single out the true reading: it fits the bounds and the
+    summary, and every other admissible reading is rougher (otherwise no method can prefer it)."""
+    facts = facts_of(case.card)
+    table = facts.table
+    assert table is not None
+    columns = metric_columns(table)
+    assert columns is not None
+    live = live_order(columns, facts.summary)
+    if live is None:
+        return False
+    restored, logged = readings(table, columns, live)
+    bounds = bounds_from(cf301.params["bounds"])
+    rest_ok = [swaps._in_bounds(r, bounds) for r in restored]
+    live_ok = [swaps._in_bounds(r, bounds) for r in logged]
+    low, high = swaps._summary_limits(restored, logged, facts.summary)
+    candidates = [b for b in range(1, len(restored) + 1)
+                  if all(rest_ok[:b]) and all(live_ok[b:]) and low <= b <= high]
+    truth = restored[:case.resume] + logged[case.resume:]
+    rough = {b: swaps._roughness(restored[:b] + logged[b:], columns) for b in candidates}
+    true_b = [b for b in candidates if restored[:b] + logged[b:] == truth]
+    if not true_b:
+        return False
+    others = [rough[b] for b in candidates if restored[:b] + logged[b:] != truth]
+    return all(rough[true_b[0]] < r for r in others)
