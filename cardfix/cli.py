@@ -40,6 +40,12 @@ class Format(str, Enum):
     github = "github"
 
 
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class ResultsFrom(str, Enum):
     summary = "summary"
     final_row = "final-row"
@@ -336,11 +342,14 @@ def _rules() -> list[Rule]:
 
 
 @app.command("rules")
-def rules_command(format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+def rules_command(format: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.text,
                   templates: Annotated[bool, typer.Option(help="Show the section templates.")] = True) -> None:
     """List the rules: code, name, summary, and the section templates (--no-templates hides them)."""
     rules = _rules()
-    if format is Format.json:
+    if format is RulesFormat.markdown:
+        _out(rule_table(rules))
+        return
+    if format is RulesFormat.json:
         rows = [{"code": r.code, "name": r.name, "summary": r.summary, "description": r.description,
                  "safe": r.safe, "enabled": r.enabled, "after": list(r.after), "action": r.action.name,
                  "params": _jsonable(r.given)} for r in rules]
@@ -351,6 +360,15 @@ def rules_command(format: Annotated[Format, typer.Option("--format", help="text 
         _out(f"{r.code}  {r.name:<28} {r.summary}{flags}\n")
         if templates:
             _out(_templates(r, "        "))
+
+
+def rule_table(rules: list[Rule]) -> str:
+    """The rules as the README's table (`cardfix rules --format markdown`; a test keeps the README equal)."""
+    rows = ["| code | name | what it does | runs after |", "|---|---|---|---|"]
+    for r in rules:
+        summary = r.summary.replace("|", "\\|") + ("" if r.enabled else " (off unless selected)")
+        rows.append(f"| {r.code} | {r.name} | {summary} | {', '.join(r.after) or '-'} |")
+    return "\n".join(rows) + "\n"
 
 
 def _templates(rule: Rule, indent: str) -> str:
