@@ -6,6 +6,7 @@ dumper; the engine re-parses every splice, so a wrong emission is caught, never 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -45,10 +46,11 @@ def detect_style(root: yaml.Node | None) -> Style:
     return Style(seq_offset if seq_offset in (0, 2) else 0, map_indent or 2)
 
 
-_DUMPERS: dict[Style, YAML] = {}
 PLAIN_RE = regex.compile(r"[A-Za-z_][\w.\-/ ()]*[\w.)]|[A-Za-z_]")
 PLAIN_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf"}
 DECIMAL_RE = regex.compile(r"-?\d+\.\d+")
+# An exponent float as YAML 1.1 (PyYAML, the Hub) reads it: a dot in the mantissa, a sign in the exponent.
+EXPONENT_RE = regex.compile(r"-?\d+\.\d*[eE][-+]\d+")
 
 
 def render_key(key: str, value: Any, style: Style) -> str:
@@ -67,12 +69,11 @@ def _scalar(value: Any) -> str | None:
     if value is None:
         return "null"
     if isinstance(value, Written):
-        return value.text if DECIMAL_RE.fullmatch(value.text) else _scalar(float(value))
+        return value.text if _float_text(value.text) else _scalar(float(value))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        text = repr(value)
-        return text if DECIMAL_RE.fullmatch(text) else None
+        return float_text(value)
     if isinstance(value, str):
         if PLAIN_RE.fullmatch(value) and value.lower() not in PLAIN_WORDS:
             return value
@@ -124,14 +125,37 @@ def _emit_sequence(value: list[Any], indent: int, style: Style) -> list[str] | N
     return lines
 
 
+def float_text(value: float) -> str | None:
+    """A float as both YAML 1.1 and 1.2 read it back (`1e-07` is a string to 1.1: `1.0e-07`); None for nan/inf."""
+    text = repr(value)
+    if "e" in text and "." not in text:
+        text = text.replace("e", ".0e")
+    return text if _float_text(text) else None
+
+
+def _float_text(text: str) -> bool:
+    return DECIMAL_RE.fullmatch(text) is not None or EXPONENT_RE.fullmatch(text) is not None
+
+
 def _render_with_ruamel(key: str, value: Any, style: Style) -> str:
-    dumper = _DUMPERS.get(style)
-    if dumper is None:
-        dumper = YAML(typ="rt")
-        dumper.indent(mapping=style.map_indent, sequence=style.seq_offset + 2, offset=style.seq_offset)
-        dumper.width = 4096  # never fold a long name or URL
-        dumper.allow_unicode = True
-        _DUMPERS[style] = dumper
     out = io.StringIO()
-    dumper.dump({key: value}, out)
+    _dumper(style).dump({key: value}, out)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _dumper(style: Style) -> YAML:
+    dumper = YAML(typ="rt")
+    dumper.indent(mapping=style.map_indent, sequence=style.seq_offset + 2, offset=style.seq_offset)
+    dumper.width = 4096  # never fold a long name or URL
+    dumper.allow_unicode = True
+    dumper.representer.add_representer(float, _represent_float)
+    return dumper
+
+
+def _represent_float(representer: Any, value: float) -> Any:
+    """ruamel writes `1e-07`, which YAML 1.1 reads as a string: write floats as both versions read them."""
+    text = float_text(value)
+    if text is None:
+        return representer.represent_float(value)  # .nan, .inf: the same in both
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
