@@ -169,3 +169,66 @@ def test_origin_maps_every_untouched_character_back_to_where_it_was(case: tuple[
     for index, where in enumerate(source):
         if where is not None:
             assert origin.body_offset(index) == where
+
+
+def test_a_rule_whose_own_body_edits_overlap_is_refused_and_says_so() -> None:
+    def overlapping(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return fix("two edits over one span", 1, BodyEdit(0, 3, "x"), BodyEdit(2, 4, "y"))
+
+    result = run(parse_text("abcdef"), [_rule("CF904", overlapping)], Options())
+    assert result.card.render() == "abcdef"
+    [finding] = result.findings
+    assert finding.message == ("two edits over one span; fix not applied: overlapping body edits at offsets "
+                               "0-3 and 2") and not finding.fixable
+
+
+def test_rules_of_one_level_whose_edits_overlap_take_turns_and_both_apply() -> None:
+    def upper(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        body = facts.card.body
+        return fix("upper", 1, BodyEdit(0, 3, body[:3].upper())) if body[:3] != body[:3].upper() else Outcome()
+
+    def star(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        body = facts.card.body
+        return fix("star", 1, BodyEdit(1, 2, "*")) if body[1] != "*" else Outcome()
+
+    result = run(parse_text("abcdef"), [_rule("CF905", upper), _rule("CF906", star)], Options())
+    assert result.card.render() == "A*Cdef"  # CF905 first (rule order), CF906 in the next pass
+    assert [f.message for f in result.findings] == ["upper", "star"] and result.passes == 3
+
+
+def test_a_later_level_reads_what_an_earlier_level_wrote_in_the_same_pass() -> None:
+    def write(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return fix("write", 1, BodyEdit(0, 1, "b")) if facts.card.body == "a" else Outcome()
+
+    def copy(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        body = facts.card.body
+        return fix("copy", 1, BodyEdit(1, 1, body[0])) if body == "b" else Outcome()
+
+    result = run(parse_text("a"), [_rule("CF908", copy, level=1), _rule("CF907", write)], Options())
+    assert result.card.render() == "bb" and result.passes == 2
+
+
+def test_a_front_matter_edit_that_does_not_read_back_is_dropped_and_the_others_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cardfix import splice
+    from cardfix.edits import SetKey
+
+    real = splice.render_key
+    # A planted emitter bug: the text for `license` reads back as another value.
+    monkeypatch.setattr(splice, "render_key", lambda key, value, style: (
+        "license: apache-2.0\n" if key == "license" else real(key, value, style)))
+
+    def bad(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return fix("bad", 1, SetKey("license", "mit")) if "license" not in facts.metadata else Outcome()
+
+    def good(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return fix("good", 1, SetKey("library_name", "x")) if "library_name" not in facts.metadata else Outcome()
+
+    result = run(parse_text("---\ntags: [x]\n---\nbody\n"), [_rule("CF909", bad), _rule("CF910", good)], Options())
+    assert result.card.render() == "---\ntags: [x]\nlibrary_name: x\n---\nbody\n"
+    by_code = {f.code: f for f in result.findings}
+    assert by_code["CF910"].fixable and by_code["CF910"].message == "good"
+    assert not by_code["CF909"].fixable
+    assert by_code["CF909"].message == ("bad; fix not applied: the front-matter edit of 'license' did not read "
+                                        "back as written")
+    assert "CF000" not in by_code  # dropped once, not retried into a cycle
