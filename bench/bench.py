@@ -41,21 +41,18 @@ def hf_round_trip(texts: list[str]) -> None:
 
 
 def cardfix_check(texts: list[str]) -> None:
-    from cardfix.api import check_text, choose_rules
-    from cardfix.options import Options
+    from cardfix.api import check_text, settings
 
-    rules, options = choose_rules(), Options()
+    chosen = settings()
     for text in texts:
-        check_text(text, rules, options)
+        check_text(text, chosen)
 
 
 def cardfix_apply(texts: list[str]) -> None:
-    from cardfix.api import choose_rules, repair
-    from cardfix.options import Options
+    from cardfix.api import repair
 
-    rules, options = choose_rules(), Options()
     for text in texts:
-        assert isinstance(repair(text, rules=rules, options=options).text, str)
+        assert isinstance(repair(text).text, str)
 
 
 def floor_parse(texts: list[str]) -> None:
@@ -92,13 +89,13 @@ def floor_rules_once(texts: list[str]) -> None:
 
     The least any check of these rules can cost, whatever its engine: a lower bound, not a mode.
     """
-    from cardfix.api import choose_rules
+    from cardfix.api import settings
     from cardfix.card import parse_text
     from cardfix.facts import Facts
-    from cardfix.options import Options
     from cardfix.yaml_read import FrontMatterError, parse_front_matter
 
-    rules, options = choose_rules(), Options()
+    chosen = settings()
+    rules, options = chosen.rules, chosen.options
     for text in texts:
         card = parse_text(text)
         try:
