@@ -241,8 +241,15 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
     return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
 
 
+class PipeClosed(RuntimeError):
+    """stdout's reader went away. Not an OSError: click would turn a broken pipe into exit 1."""
+
+
 def _err(message: str) -> None:
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
 
@@ -255,9 +262,12 @@ def _fail(message: str) -> None:
 def _out(text: str) -> None:
     """Bytes to stdout, buffered unless a person watches it (a bulk run writes a line per finding);
     `_err` and `main` flush it, so stdout and stderr stay in order."""
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    if sys.stdout.isatty():
-        sys.stdout.buffer.flush()
+    try:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        if sys.stdout.isatty():
+            sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
 
 
 @app.command()
@@ -431,7 +441,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("cardfix: interrupted")
         sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
+    except (BrokenPipeError, PipeClosed):
         # The reader went away (`cardfix diff | head`): stop quietly, as `git` and coreutils do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

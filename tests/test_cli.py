@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import invoke
+from tests.conftest import ROOT
 
 CARD = (
     "---\nlicense: mit\ntags:\n- generated_from_trainer\n---\n\n# m\n\n"
@@ -179,3 +180,14 @@ def test_check_json_streams_exactly_what_one_dump_would_print(tmp_path: Path) ->
     assert out.decode() == json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     code, out, _ = invoke("check", "--format", "json", str(tmp_path / "r1"))
     assert (code, out) == (0, b"[]\n")
+
+
+def test_a_closed_output_pipe_stops_quietly_with_141() -> None:
+    cards = [str(p) for p in sorted((ROOT / "golden").glob("*.in.md"))] * 5  # far more than a pipe holds
+    proc = subprocess.Popen([sys.executable, "-m", "cardfix", "apply", "-q", *cards], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in proc.stderr.read().decode()
