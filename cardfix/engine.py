@@ -243,7 +243,7 @@ def _splice_pending(state: State, log: _Run) -> State:
         return state
     edits = [p.edit for p in state.pending]
     try:
-        text = splice_all(state.card.front_matter, state.front_matter.root, edits, state.card.newline)
+        text = splice_all(state.card.front_matter, state.front_matter.root, edits, state.card.newline, state.data)
         parsed = (parse_front_matter(text) if log.verify
                   else ParsedFrontMatter(state.data, text=text, verified=False))
         good = same_data(parsed.data, state.data)
@@ -260,7 +260,7 @@ def _splice_one_by_one(state: State, log: _Run) -> State:
     for pending in state.pending:
         expected = apply_to_data(data, pending.edit)
         try:
-            candidate = splice(text, front_matter.root, pending.edit, state.card.newline)
+            candidate = splice(text, front_matter.root, pending.edit, state.card.newline, expected)
             parsed = parse_front_matter(candidate)
         except (FrontMatterError, KeyError):
             parsed = None

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import regex
 import yaml
 
-from cardfix.edits import FrontMatterEdit, Path, SetKey
+from cardfix.edits import FrontMatterEdit, Path, SetKey, SetNode
 from cardfix.yaml_emit import Style, detect_style, render_key
 
 
-def splice(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, newline: str) -> str:
+def splice(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, newline: str,
+           data: Mapping[str, Any] | None = None) -> str:
     """Return `text` with the edit spliced in; every byte outside the touched key stays as it was."""
-    return splice_all(text, root, (edit,), newline)
+    return splice_all(text, root, (edit,), newline, data)
 
 
-def splice_all(text: str, root: yaml.MappingNode | None, edits: Sequence[FrontMatterEdit], newline: str) -> str:
+def splice_all(text: str, root: yaml.MappingNode | None, edits: Sequence[FrontMatterEdit], newline: str,
+               data: Mapping[str, Any] | None = None) -> str:
     """Splice several edits, all located in the same node tree, back to front (no re-parse between them).
 
-    Edits must touch different keys (no path a prefix of another); KeyError otherwise.
+    Edits must touch different keys (no path a prefix of another); KeyError otherwise. An edit inside a
+    flow collection (`[{name: m, results: []}]`) or through an alias cannot be spliced where it stands:
+    given `data` (what the front matter must read as after the edits), its whole top-level key is
+    rewritten instead.
     """
     style = detect_style(root)
-    ops = [_op(text, root, edit, style, newline) for edit in edits]
+    ops = [_op(text, root, edit, style, newline) for edit in _spliceable(root, edits, data)]
     appends = sorted((op for op in ops if op.append), key=lambda op: op.rank)
     placed = sorted((op for op in ops if not op.append), key=lambda op: (op.start, op.rank))
     for first, second in zip(placed, placed[1:]):
@@ -37,6 +43,15 @@ def splice_all(text: str, root: yaml.MappingNode | None, edits: Sequence[FrontMa
     return text
 
 
+TRAILING_COMMENT_RE = regex.compile(r"[ \t]+#[^\r\n]*")
+ALIAS_RE = regex.compile(r"[ \t]*:[ \t]*\*[^\s,\]}]+")
+
+
+def _alias_end(text: str, key: yaml.Node) -> int:
+    alias = ALIAS_RE.match(text, key.end_mark.index)
+    return alias.end() if alias else int(key.end_mark.index)
+
+
 @dataclass(frozen=True)
 class _Op:
     """Replace text[start:end]; `rank` orders ops at one position (inserts by key order, then a replace)."""
@@ -48,17 +63,51 @@ class _Op:
     append: bool = False
 
 
+def _spliceable(root: yaml.MappingNode | None, edits: Sequence[FrontMatterEdit],
+                data: Mapping[str, Any] | None) -> list[FrontMatterEdit]:
+    """The edits, with those that cannot be spliced where they stand made into their top-level key's."""
+    out: list[FrontMatterEdit] = []
+    for edit in edits:
+        if isinstance(edit, SetNode) and data is not None and edit.path[0] in data and _in_flow_or_alias(
+                root, edit, block=isinstance(edit.value, (list, dict)) and bool(edit.value)):
+            edit = SetKey(str(edit.path[0]), data[str(edit.path[0])])
+        if edit not in out:
+            out.append(edit)
+    return out
+
+
+def _in_flow_or_alias(root: yaml.MappingNode | None, edit: SetNode, block: bool) -> bool:
+    """Whether the path crosses an alias (a node whose text stands before its key), or, for a `block`
+    value (one that takes several lines), a flow collection."""
+    node: yaml.Node | None = root
+    for step in edit.path:
+        if isinstance(node, yaml.MappingNode):
+            pair = _find_pair(node, step)
+            if pair is None:
+                return False
+            if pair[1].start_mark.index < pair[0].end_mark.index:
+                return True
+            node = pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+        else:
+            return False
+        if block and getattr(node, "flow_style", False) and step != edit.path[-1]:
+            return True
+    return False
+
+
 def _op(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, style: Style, newline: str) -> _Op:
     if isinstance(edit, SetKey):
         pair = _find_pair(root, edit.key) if root is not None else None
         if pair is None:
             return _insert_top_level(text, root, edit, style, newline)
-        return _replace_pair(pair, edit.value, style, newline)
+        return _replace_pair(text, pair, edit.value, style, newline)
     parent = _node_at(root, edit.path[:-1])
     pair = _find_pair(parent, edit.path[-1]) if isinstance(parent, yaml.MappingNode) else None
     if pair is None:
         raise KeyError(f"no key at {edit.path!r}")
-    return _replace_pair(pair, edit.value, style, newline)
+    return _replace_pair(text, pair, edit.value, style, newline)
 
 
 def _node_at(root: yaml.Node | None, path: Path) -> yaml.Node | None:
@@ -83,14 +132,17 @@ def _find_pair(node: yaml.MappingNode | None, key: str | int) -> tuple[yaml.Node
     return None
 
 
-def _content_end(node: yaml.Node) -> int:
+def _content_end(text: str, node: yaml.Node) -> int:
     """End of the node's own text: block collections end at their last leaf, not at trailing comments."""
     if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False) or not node.value:
         return int(node.end_mark.index)
     last = node.value[-1]
     if isinstance(node, yaml.MappingNode):
-        return max(_content_end(last[0]), _content_end(last[1]))
-    return _content_end(last)
+        key, value = last
+        if value.start_mark.index < key.end_mark.index:  # an alias (`key: *anchor`): its node is elsewhere
+            return _alias_end(text, key)
+        return max(_content_end(text, key), _content_end(text, value))
+    return _content_end(text, last)
 
 
 def _indent_block(rendered: str, column: int, newline: str) -> str:
@@ -100,10 +152,16 @@ def _indent_block(rendered: str, column: int, newline: str) -> str:
     return newline.join([lines[0]] + [pad + line if line else line for line in lines[1:]])
 
 
-def _replace_pair(pair: tuple[yaml.Node, yaml.Node], value: Any, style: Style, newline: str) -> _Op:
+def _replace_pair(text: str, pair: tuple[yaml.Node, yaml.Node], value: Any, style: Style, newline: str) -> _Op:
     key, node = pair
     block = _indent_block(render_key(str(key.value), value, style), key.start_mark.column, newline)
-    return _Op(key.start_mark.index, _content_end(node), block, (1, 0))
+    end = _content_end(text, node) if node.start_mark.index >= key.end_mark.index else _alias_end(text, key)
+    comment = TRAILING_COMMENT_RE.match(text, end)
+    if comment is not None and newline in block and node.start_mark.line == key.start_mark.line:
+        # `results: []  # filled later`: the comment stays on the key's line, not after the new block.
+        first, rest = block.split(newline, 1)
+        return _Op(key.start_mark.index, comment.end(), first + comment.group() + newline + rest, (1, 0))
+    return _Op(key.start_mark.index, end, block, (1, 0))
 
 
 def _insert_top_level(text: str, root: yaml.MappingNode | None, edit: SetKey, style: Style, newline: str) -> _Op:

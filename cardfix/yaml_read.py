@@ -69,7 +69,32 @@ def parse_front_matter(text: str) -> ParsedFrontMatter:
         return ParsedFrontMatter({}, None, text)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise FrontMatterError(f"front matter is a YAML {type(data).__name__}, not a mapping")
+    duplicate = _duplicate_key(root)
+    if duplicate is not None:
+        raise FrontMatterError(f"front matter has the key {duplicate.value!r} twice (front-matter line "
+                               f"{duplicate.start_mark.line + 1}); the Hub and ruamel.yaml reject that")
     return ParsedFrontMatter(data, root, text)
+
+
+def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
+    """The second occurrence of a key in any mapping (PyYAML would silently keep the last value)."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: its node was checked where it was defined
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag.endswith(":str"):
+                    if key.value in keys and key.value != "<<":
+                        return key
+                    keys.add(key.value)
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return None
 
 
 def _not_yaml(exc: yaml.YAMLError) -> FrontMatterError:

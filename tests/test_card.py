@@ -89,8 +89,8 @@ def test_splice_inserts_in_trainer_order_and_keeps_everything_else() -> None:
 def test_splice_replaces_a_nested_node_in_the_files_style_and_newline() -> None:
     text = "tags:\r\n  - a\r\nmodel-index:\r\n  - name: x\r\n    results: []  # empty\r\nz: 1"
     out = _spliced(text, SetNode(("model-index", 0, "results"), [{"task": {"type": "t"}}]), "\r\n")
-    assert out == ("tags:\r\n  - a\r\nmodel-index:\r\n  - name: x\r\n    results:\r\n      - task:\r\n"
-                   "          type: t  # empty\r\nz: 1")
+    assert out == ("tags:\r\n  - a\r\nmodel-index:\r\n  - name: x\r\n    results:  # empty\r\n      - task:\r\n"
+                   "          type: t\r\nz: 1")  # the comment stays on its key's line
     assert parse_front_matter(out).data["model-index"][0]["results"] == [{"task": {"type": "t"}}]
 
 
@@ -137,7 +137,7 @@ UNUSUAL_YAML = [
     "= : 1\nv: =\n",  # the value key
     "ints: [0o17, 0x1F, 1_000, -0, +3, 0b11, 1:30]\nfloats: [.inf, -.Inf, .nan, 1e3, 6.8523015e+5, 1_0.5]\n",
     "bools: [yes, No, on, OFF, true, False]\nnulls: [~, null, Null, '']\nquoted: ['1', \"true\", '~']\n",
-    "dup: 1\ndup: 2\n", "1: a\n2.5: b\ntrue: c\n~: d\n",
+    "1: a\n2.5: b\ntrue: c\n~: d\n",  # (duplicate keys are an error: tests/test_everyday.py)
     "deep: " + "[" * 300 + "]" * 300 + "\n",
 ]
 

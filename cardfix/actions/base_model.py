@@ -18,7 +18,7 @@ LEGACY_IDS = "data/legacy-model-ids.yaml"
     "reject_ids": Param("list", ["None"]), "legacy_ids": Param("str", LEGACY_IDS, convert=id_list)})
 def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     link = facts.base_model_link
-    if "base_model" in facts.metadata or (link is None and not (options.base_model and facts.is_trainer_card)):
+    if facts.states("base_model") or (link is None and not (options.base_model and facts.is_trainer_card)):
         return NOTHING
     if options.base_model:
         line = facts.line_number(link.start) if link is not None else facts.front_matter_line

@@ -18,7 +18,7 @@ DATASET_IDS = "data/canonical-dataset-ids.yaml"
     "reject_names": Param("list", ["None", "none"]), "dataset_ids": Param("str", DATASET_IDS, convert=id_list)})
 def set_datasets_from_sentence(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     sentence = facts.dataset_sentence
-    if sentence is None or sentence.kind != "named" or "datasets" in facts.metadata:
+    if sentence is None or sentence.kind != "named" or facts.states("datasets"):
         return NOTHING
     line = facts.line_number(sentence.start)
     names = list(sentence.names)

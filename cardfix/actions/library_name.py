@@ -15,7 +15,7 @@ from cardfix.options import Options
     "library": Param("str", "transformers"), "peft_framework": Param("str", "PEFT"),
     "peft_library": Param("str", "peft")})
 def set_library_name(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
-    if "library_name" in facts.metadata or not facts.is_trainer_card:
+    if facts.states("library_name") or not facts.is_trainer_card:
         return NOTHING
     frameworks = {name.casefold() for name, _ in facts.framework_versions}
     library = params["peft_library"] if params["peft_framework"].casefold() in frameworks else params["library"]

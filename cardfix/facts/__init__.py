@@ -121,6 +121,10 @@ class Facts:
     def metadata(self) -> dict[str, Any]:
         return self.front_matter.data
 
+    def states(self, key: str) -> bool:
+        """The front matter gives `key` a value: absent, null, `''` and `[]` state nothing."""
+        return self.metadata.get(key) not in (None, "", [], {})
+
     @cached_property
     def body(self) -> BodyFacts:
         return body_facts(self.card.body)
