@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from cardfix.bulk import process
@@ -16,14 +17,37 @@ from cardfix.config import ConfigError
 from cardfix.core import Result
 from cardfix.core import repair as repair_text
 from cardfix.diffs import unified_diff
+from cardfix.edits import Finding, fails
 from cardfix.files import STDIN, Target, discover, repair_target, write_in_place
 from cardfix.options import Options
 from cardfix.ruleset import Rule, RuleError, load_rules
 from cardfix.settings import DEFAULT_MAX_BYTES, Flags, Settings, make_settings, settings_from
 
-__all__ = ["DEFAULT_MAX_BYTES", "STDIN", "ConfigError", "Flags", "Options", "Result", "Rule", "RuleError",
-           "Settings", "Target", "check_text", "discover", "load_rules", "process", "repair", "repair_file",
-           "repair_many", "settings", "settings_from", "unified_diff", "write_in_place"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "STDIN",
+    "ConfigError",
+    "Finding",
+    "Flags",
+    "Options",
+    "Result",
+    "Rule",
+    "RuleError",
+    "Settings",
+    "Target",
+    "check_text",
+    "discover",
+    "fails",
+    "load_rules",
+    "process",
+    "repair",
+    "repair_file",
+    "repair_many",
+    "settings",
+    "settings_from",
+    "unified_diff",
+    "write_in_place",
+]
 
 
 @functools.lru_cache(maxsize=32)
@@ -48,8 +72,7 @@ def repair(text: str, *, select: Iterable[str] | None = None, ignore: Iterable[s
 
 def check_text(text: str, chosen: Settings, path: str | None = None) -> Result:
     """Findings only: like repair, without reading back the splices (nothing is written)."""
-    result = repair_text(text, chosen, path, verify=False)
-    return Result("", result.changed, result.findings, result.error, "", path)
+    return replace(repair_text(text, chosen, path, verify=False), text="", original="")
 
 
 def repair_file(path: str | Path, *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,

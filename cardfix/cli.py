@@ -46,6 +46,12 @@ class RulesFormat(str, Enum):
     markdown = "markdown"
 
 
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
 class ResultsFrom(str, Enum):
     summary = "summary"
     final_row = "final-row"
@@ -151,16 +157,27 @@ class Tally:
         self.counts["cards"] += 1
         if result.error is not None:
             self.counts["errors"] += 1
+        elif result.skipped:
+            self.counts["skipped"] += 1
         else:
             self.counts["changed" if result.changed else "unchanged"] += 1
             self.codes.update(f.code for f in result.findings)
 
-    def summary(self) -> str:
+    def summary(self, changed: str = "changed", unchanged: str = "unchanged") -> str:
+        """`cardfix: 3 cards: 1 changed, 1 unchanged, 1 skipped (not a model card), 0 errors; findings: ...`"""
         seconds = max(time.perf_counter() - self.started, 1e-9)
         codes = " ".join(f"{c}={n}" for c, n in sorted(self.codes.items())) or "none"
         c = self.counts
-        return (f"cardfix: {c['cards']} cards, {c['changed']} changed, {c['unchanged']} unchanged, "
-                f"{c['errors']} errors; findings: {codes}; {c['cards'] / seconds:.0f} cards/s")
+        parts = [f"{c['changed']} {changed}", f"{c['unchanged']} {unchanged}"]
+        if c["skipped"]:
+            parts.append(f"{c['skipped']} skipped (not {'a model card' if c['skipped'] == 1 else 'model cards'})")
+        parts.append(plural(c["errors"], "error"))
+        return (f"cardfix: {plural(c['cards'], 'card')}: {', '.join(parts)}; findings: {codes}; "
+                f"{c['cards'] / seconds:.0f} cards/s")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class Run:
@@ -184,8 +201,8 @@ class Run:
                 if result.error is not None:
                     _err(f"{result.path}: {result.error}")
                 if report is not None:
-                    report.write(json.dumps({"path": result.path, "changed": result.changed, "error": result.error,
-                                             "findings": [f.as_dict() for f in result.findings]},
+                    report.write(json.dumps({"path": result.path, "changed": result.changed, "skipped": result.skipped,
+                                             "error": result.error, "findings": [f.as_dict() for f in result.findings]},
                                             ensure_ascii=False) + "\n")
                 if advance:
                     advance()
@@ -196,9 +213,9 @@ class Run:
         """Whether the PATHs name more than one card (a walk that stops at the second)."""
         return len(list(itertools.islice(self._targets(), 2))) > 1
 
-    def finish(self, dirty: bool) -> int:
+    def finish(self, dirty: bool, *, checking: bool = False) -> int:
         if not self.common.quiet:
-            _err(self.tally.summary())
+            _err(self.tally.summary(*(("to fix", "with nothing to fix") if checking else ())))
         if self.tally.counts["errors"]:
             return EXIT_ERROR
         return EXIT_CHANGED if dirty and not self.common.exit_zero else EXIT_CLEAN
@@ -310,11 +327,15 @@ def apply(paths: Paths, common: Common,
 @app.command()
 @card_command
 def check(paths: Paths, common: Common,
-          format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text) -> None:
-    """List findings (exit 1 if any)."""
+          format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+          fail_on: Annotated[FailOn, typer.Option(
+              help="Exit 1 on fixable findings and findings of this severity or above.")] = FailOn.error) -> None:
+    """List findings (exit 1 on anything apply would fix, and on errors; --fail-on tightens)."""
     run = Run(paths, common, keep_text=False)
     written = 0
+    failing = False
     for result in run.results():
+        failing |= any(api.fails(f, fail_on.value) for f in result.findings)
         rows = [{"path": result.path, **finding.as_dict()} for finding in result.findings]
         if rows and format is Format.json:
             # The array is streamed element by element (memory stays flat), byte for byte what
@@ -325,7 +346,7 @@ def check(paths: Paths, common: Common,
         written += len(rows)
     if format is Format.json:
         _out("\n]\n" if written else "[]\n")
-    raise typer.Exit(run.finish(bool(sum(run.tally.codes.values()))))
+    raise typer.Exit(run.finish(failing, checking=True))
 
 
 def _json_element(row: dict[str, object]) -> str:
@@ -337,7 +358,8 @@ def _finding_line(row: dict[str, object], format: Format) -> str:
     if format is Format.github:
         line = f",line={row['line']}" if row["line"] else ""
         message = str(row["message"]).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::warning file={row['path']}{line},title={row['code']} {row['name']}::{message}"
+        level = {"error": "error", "warning": "warning", "info": "notice"}[str(row["severity"])]
+        return f"::{level} file={row['path']}{line},title={row['code']} {row['name']}::{message}"
     where = f"{row['path']}:{row['line']}:" if row["line"] else f"{row['path']}:"
     mark = " [*]" if row["fixable"] else ""
     return f"{where} {row['code']}{mark} {row['message']} ({row['name']})"

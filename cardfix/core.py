@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from cardfix.card import parse_text
 from cardfix.edits import Finding
 from cardfix.engine import run
+from cardfix.facts import is_model_card
 from cardfix.settings import Settings
 from cardfix.yaml_read import FrontMatterError
 
@@ -21,6 +22,7 @@ class Result:
     error: str | None = None
     original: str = field(default="", repr=False)
     path: str | None = None
+    skipped: bool = False  # not a model card: left alone, no finding
 
     @property
     def ok(self) -> bool:
@@ -30,6 +32,8 @@ class Result:
 def repair(text: str, settings: Settings, path: str | None = None, *, verify: bool = True) -> Result:
     """Repair one card's text. `verify=False` (for `check`) skips reading back the front-matter splices."""
     card = parse_text(text)
+    if not is_model_card(card):
+        return Result(text, False, (), None, text, path, skipped=True)
     try:
         outcome = run(card, settings.rules, settings.options, verify=verify)
     except FrontMatterError as exc:

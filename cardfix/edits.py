@@ -134,10 +134,19 @@ class Finding:
     message: str
     line: int | None
     fixable: bool
+    severity: str = "warning"  # error | warning | info, from the rule's file
 
     def as_dict(self) -> dict[str, object]:
         return {"code": self.code, "name": self.name, "message": self.message, "line": self.line,
-                "fixable": self.fixable}
+                "fixable": self.fixable, "severity": self.severity}
+
+
+SEVERITIES = ("info", "warning", "error")  # from least to most severe
+
+
+def fails(finding: Finding, fail_on: str = "error") -> bool:
+    """Whether a finding makes `check` exit 1: a fix to make, or a severity at `fail_on` or above."""
+    return finding.fixable or SEVERITIES.index(finding.severity) >= SEVERITIES.index(fail_on)
 
 
 def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:

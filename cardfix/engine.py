@@ -10,7 +10,7 @@ The loop ends when a pass changes nothing, gives up on a cycle or after MAX_PASS
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -105,7 +105,8 @@ class _Run:
         for key, item in list(self.findings.items()):
             if item.code == pending.rule.code and item.fixable:
                 del self.findings[key]
-                self.record([replace(item, message=f"{item.message}; fix not applied: {problem}", fixable=False)])
+                self.record([replace(item, message=f"{item.message}; fix not applied: {problem}", fixable=False,
+                                     severity="error")])
 
 
 def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = True) -> EngineResult:
@@ -124,7 +125,7 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
             state = _run_level(state, level, options, log)
         state = _splice_pending(state, log)
         if log.version == before:
-            return EngineResult(state.card, tuple(log.findings.values()), passes)
+            return EngineResult(state.card, by_line(log.findings.values()), passes)
         text = state.card.render()
         if text != last and text in seen:  # (the same text again: an edit was dropped, the next pass settles)
             return _give_up(start, log, passes, "the rules undo each other's edits (a cycle)")
@@ -278,14 +279,20 @@ def _unreadable(edit: FrontMatterEdit) -> str:
 def _findings(turn: Turn) -> list[Finding]:
     """The rule's reports as findings; a fix that could not be applied says why, on the report it fixes."""
     rule, problem = turn.rule, turn.problem
-    found = [Finding(rule.code, rule.name, f"{r.message}; fix not applied: {problem}" if r.fixable and problem
-                     else r.message, r.line, r.fixable and problem is None) for r in turn.outcome.reports]
+    found = [Finding(rule.code, rule.name, f"{r.message}; fix not applied: {problem}", r.line, False, "error")
+             if r.fixable and problem else Finding(rule.code, rule.name, r.message, r.line, r.fixable and not problem,
+                                                   rule.severity) for r in turn.outcome.reports]
     if problem and not any(r.fixable for r in turn.outcome.reports):
-        found.append(Finding(rule.code, rule.name, f"fix not applied: {problem}", None, False))
+        found.append(Finding(rule.code, rule.name, f"fix not applied: {problem}", None, False, "error"))
     return found
 
 
 def _give_up(start: State, log: _Run, passes: int, why: str) -> EngineResult:
-    stop = Finding(ENGINE_CODE, ENGINE_NAME, f"card left unchanged: {why}", None, False)
+    stop = Finding(ENGINE_CODE, ENGINE_NAME, f"card left unchanged: {why}", None, False, "error")
     kept = [f for f in log.findings.values() if not f.fixable]
-    return EngineResult(start.card, (*kept, stop), passes)
+    return EngineResult(start.card, (*by_line(kept), stop), passes)
+
+
+def by_line(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Findings in the card's order (those about no line first), then by rule."""
+    return tuple(sorted(findings, key=lambda f: (f.line or 0, f.code)))

@@ -10,7 +10,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cardfix.card import CardError, decode
@@ -47,7 +47,7 @@ def repair_target(target: Target, settings: Settings, *, keep_text: bool = True)
     except CardError as exc:
         return error(str(exc), target.path)
     result = repair(text, settings, target.path, verify=keep_text)
-    return result if keep_text else Result("", result.changed, result.findings, result.error, "", result.path)
+    return result if keep_text else replace(result, text="", original="")
 
 
 def _read(path: str, max_bytes: int | None) -> bytes:

@@ -17,13 +17,15 @@ import regex
 import yaml
 
 from cardfix.actions import Action, Param, actions
+from cardfix.edits import SEVERITIES
 from cardfix.resources import rules_dir
 
 CODE_RE = regex.compile(r"^CF\d{3}$")
 NAME_RE = regex.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 RULE_KEYS: dict[str, tuple[type, bool]] = {  # key: (type, required)
     "id": (str, True), "name": (str, True), "summary": (str, True), "action": (str, True),
-    "safe": (bool, True), "enabled": (bool, False), "description": (str, False), "after": (list, False),
+    "safe": (bool, True), "severity": (str, True), "enabled": (bool, False), "description": (str, False),
+    "after": (list, False),
     "params": (dict, False), "examples": (dict, False),
 }
 PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -57,6 +59,7 @@ class Rule:
     source: str
     description: str = ""
     after: tuple[str, ...] = ()  # rules whose edits this one reads
+    severity: str = "warning"  # of the findings it cannot fix: error | warning | info
     level: int = 0  # 0 for a rule after nothing, else one more than the highest level it comes after
     given: Mapping[str, Any] = field(default_factory=dict)  # the parameters as the file gives them
 
@@ -132,6 +135,8 @@ def load_rule_file(path: Path) -> Rule:
         raise RuleError(f"{where}: key 'id' must look like CF123, not {data['id']!r}")
     if not NAME_RE.match(data["name"]):
         raise RuleError(f"{where}: key 'name' must be kebab-case, not {data['name']!r}")
+    if data["severity"] not in SEVERITIES:
+        raise RuleError(f"{where}: key 'severity' must be one of {', '.join(SEVERITIES)}, not {data['severity']!r}")
     if not all(isinstance(c, str) and CODE_RE.match(c) for c in data.get("after", [])):
         raise RuleError(f"{where}: key 'after' must list rule codes (CF123)")
     action = actions().get(data["action"])
@@ -143,6 +148,7 @@ def load_rule_file(path: Path) -> Rule:
         enabled=data.get("enabled", True), params=_converted(where, action, given),
         examples=_examples(where, data.get("examples") or {}), source=where,
         description=data.get("description", "").strip(), after=tuple(data.get("after", ())), given=given,
+        severity=data["severity"],
     )
 
 

@@ -68,7 +68,7 @@ def test_apply_in_place_with_jobs_and_a_report(tree: Path, tmp_path: Path) -> No
     rows = [json.loads(line) for line in report.read_text().splitlines()]
     assert len(rows) == CARDS
     assert sum(1 for r in rows if r["error"]) == 2
-    assert {"path", "changed", "error", "findings"} == set(rows[0])
+    assert {"path", "changed", "skipped", "error", "findings"} == set(rows[0])
     assert (work / "org0" / "model-000" / "README.md").read_bytes() == b"---\nkey: [broken\n---\n"
     again = _run("diff", "-q", "--jobs", "2", str(work))
     assert again.stdout == "", "a second run over repaired cards changes nothing"
@@ -76,7 +76,7 @@ def test_apply_in_place_with_jobs_and_a_report(tree: Path, tmp_path: Path) -> No
 
 def test_exit_zero_even_if_changed(tmp_path: Path) -> None:
     card = tmp_path / "README.md"
-    card.write_text("This model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
+    card.write_text("---\nlicense: mit\n---\nThis model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
     assert invoke("apply", "-i", "--exit-zero-even-if-changed", str(card))[0] == 0
     assert "base_model: gpt2" in card.read_text()
 

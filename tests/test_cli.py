@@ -82,7 +82,7 @@ def test_check_json_and_github_formats(card: Path) -> None:
     assert code == 1
     rows = json.loads(out)
     assert rows == [{"path": str(card), "code": "CF101", "name": "base-model-from-link",
-                     "message": rows[0]["message"], "line": 9, "fixable": True}]
+                     "message": rows[0]["message"], "line": 9, "fixable": True, "severity": "warning"}]
     code, out, _ = invoke("check", "--format", "github", "--select", "CF101", str(card))
     assert out.decode().startswith(f"::warning file={card},line=9,title=CF101 base-model-from-link::")
 

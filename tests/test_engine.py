@@ -24,6 +24,7 @@ name: base-model-from-link
 summary: s
 action: set_base_model_from_link
 safe: true
+severity: warning
 params:
   reject_ids: ["None"]
 """
@@ -38,6 +39,9 @@ params:
     (("id: CF101", "id: 101"), "key 'id' must be a str"),
     (("name: base-model-from-link", "name: Base Model"), "key 'name' must be kebab-case"),
     (("summary: s\n", ""), "missing key 'summary'"),
+    (("severity: warning", "severity: fatal"), "key 'severity' must be one of info, warning, error"),
+    (("severity: warning\n", ""), "missing key 'severity'"),
+    (("safe: true", "safe: true\nafter: [CF1]"), "key 'after' must list rule codes"),
 ])
 def test_rule_files_are_validated_naming_file_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     path = tmp_path / "CF101-base-model-from-link.yaml"
@@ -51,11 +55,12 @@ def test_rule_files_are_validated_naming_file_and_key(tmp_path: Path, change: tu
 def test_bad_regex_and_bad_template_are_load_errors(tmp_path: Path) -> None:
     table = tmp_path / "CF301-align-swapped-columns.yaml"
     table.write_text("id: CF301\nname: align-swapped-columns\nsummary: s\naction: align_swapped_columns\n"
-                     "safe: true\nparams:\n  bounds: [{match: 'acc(', min: 0, max: 1}]\n")
+                     "safe: true\nseverity: warning\nparams:\n  bounds: [{match: 'acc(', min: 0, max: 1}]\n")
     with pytest.raises(RuleError, match=r"CF301-align-swapped-columns.yaml: params: key 'bounds'"):
         load_rule_file(table)
     section = tmp_path / "CF401-fill-model-description.yaml"
     section.write_text("id: CF401\nname: fill-model-description\nsummary: s\naction: fill_section\nsafe: true\n"
+                       "severity: warning\n"
                        "params:\n  titles: [Model description]\n  sentences: ['{model_name} scores {rank}']\n"
                        "  empty: nothing\n")
     with pytest.raises(RuleError, match=r"key 'sentences': unknown slot 'rank'"):

@@ -3,10 +3,14 @@ configuration validated, front-matter shapes that must be filled or refused."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from cardfix import repair
 from tests.clirun import invoke
+from tests.conftest import ROOT
 
 GENERATED = "tags:\n- generated_from_trainer\n"
 SUMMARY = ("# m\n\nThis model is a fine-tuned version of [bert-base-uncased](https://huggingface.co/bert-base-uncased)"
@@ -44,3 +48,57 @@ def test_a_comment_after_empty_results_stays_on_the_key_s_line() -> None:
     text = repair(card, select=["CF201"]).text
     assert "  results:   # filled later\n  - task:\n" in text
     assert text.count("# filled later") == 1
+
+
+def test_a_project_readme_is_no_model_card_and_is_never_edited(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_bytes()
+    code, out, err = invoke("diff", "-", stdin=readme)
+    assert (code, out) == (0, b"")
+    assert "1 skipped (not a model card)" in err
+    docs = tmp_path / "docs" / "README.md"
+    docs.parent.mkdir()
+    docs.write_text("# Docs\n\nThis model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
+    assert invoke("apply", "--in-place", str(tmp_path))[0] == 0
+    assert docs.read_text().startswith("# Docs")
+
+
+def test_a_card_without_front_matter_but_with_the_trainer_s_comment_is_a_card() -> None:
+    card = ("<!-- This model card has been generated automatically according to the information the Trainer had "
+            "access to. You\nshould probably proofread and complete it, then remove this comment. -->\n\n# m\n\n"
+            "This model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
+    assert repair(card, select=["CF101"]).text.startswith("---\nbase_model: gpt2\n---\n")
+
+
+INFO_ONLY = ("---\nlibrary_name: transformers\ntags:\n- generated_from_trainer\n---\n# m\n\n### Training results\n\n"
+             "| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n"
+             "|:-------------:|:-----:|:----:|:---------------:|:--------:|\n"
+             "| No log        | 1.0   | 10   | 0.5             | 0.8      |\n"
+             "| 0.4           | 2.0   | 20   | 0.4             | 0.85     |\n")
+
+
+def test_check_passes_on_informational_findings_and_fail_on_tightens() -> None:
+    code, out, _ = invoke("check", "-q", "--select", "CF303", "-", stdin=INFO_ONLY.encode())
+    assert code == 0 and b"CF303" in out  # reported, not failing
+    assert invoke("check", "-q", "--select", "CF303", "--fail-on", "info", "-", stdin=INFO_ONLY.encode())[0] == 1
+    assert invoke("check", "-q", "--select", "CF303", "--fail-on", "warning", "-", stdin=INFO_ONLY.encode())[0] == 0
+    # CF201's undecided task is a warning: passing by default, failing with --fail-on warning
+    assert invoke("check", "-q", "-", stdin=INFO_ONLY.encode())[0] == 0
+    assert invoke("check", "-q", "--fail-on", "warning", "-", stdin=INFO_ONLY.encode())[0] == 1
+
+
+def test_findings_carry_severities_and_come_in_line_order() -> None:
+    code, out, _ = invoke("check", "-q", "--format", "json", "-", stdin=(ROOT / "golden" / "swapped-columns.in.md")
+                          .read_bytes())
+    rows = json.loads(out)
+    assert code == 1
+    assert [r["line"] or 0 for r in rows] == sorted(r["line"] or 0 for r in rows)
+    assert {(r["code"], r["severity"]) for r in rows if not r["fixable"]} == {("CF201", "warning")}
+
+
+def test_model_index_consistency_is_checked_on_generated_cards_only() -> None:
+    hand_made = ("---\ntags: [reinforcement-learning]\nmodel-index:\n- name: ppo\n  results:\n  - task: {type: rl}\n"
+                 "    dataset: {name: CartPole-v1, type: CartPole-v1}\n    metrics: [{type: mean_reward, value: 500}]\n"
+                 "---\n# PPO agent\n")
+    assert repair(hand_made, select=["CF202"]).findings == ()
+    generated = hand_made.replace("tags: [reinforcement-learning]", "tags: [generated_from_trainer]")
+    assert "never mentioned" in repair(generated, select=["CF202"]).findings[0].message

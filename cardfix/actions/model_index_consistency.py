@@ -18,8 +18,8 @@ from cardfix.options import Options
 @action("check_model_index_consistency", params={"metric_types": METRIC_TYPES, "metric_type_map": METRIC_TYPE_MAP})
 def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     model_index = facts.metadata.get("model-index")
-    if not isinstance(model_index, list):
-        return NOTHING
+    if not isinstance(model_index, list) or not facts.is_trainer_card:
+        return NOTHING  # a hand-made model-index (RL's mean_reward, an eval script's Test WER) is its author's
     shown: dict[str, list[str]] = {}
     names: dict[str, set[str]] = {}
     types, type_map = params["metric_types"], params["metric_type_map"]
