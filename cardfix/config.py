@@ -11,9 +11,10 @@ from typing import Any
 from cardfix.ruleset import Rule, RuleError, override_params
 
 KEYS: dict[str, type | tuple[type, ...]] = {
-    "select": list, "ignore": list, "exclude": list, "max-size": int, "results-from": str,
-    "placeholders": str, "jobs": int, "rules": dict,
+    "select": list, "ignore": list, "exclude": list, "per-file-ignores": dict, "max-size": int,
+    "results-from": str, "placeholders": str, "jobs": int, "rules": dict,
 }
+CHOICES = {"results-from": ("summary", "final-row"), "placeholders": ("fill", "remove")}
 
 
 class ConfigError(ValueError):
@@ -76,6 +77,15 @@ def load_config(path: Path) -> Config:
     for code, params in data.get("rules", {}).items():
         if not isinstance(params, dict):
             raise ConfigError(f"{path}: rules.{code} must be a table of parameters")
+    for pattern, codes in data.get("per-file-ignores", {}).items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{path}: per-file-ignores.{pattern!r} must be a list of rule codes")
+    for key, allowed in CHOICES.items():
+        if key in data and data[key] not in allowed:
+            raise ConfigError(f"{path}: key {key!r} must be one of {', '.join(allowed)}, not {data[key]!r}")
+    for key in ("jobs", "max-size"):
+        if key in data and data[key] < 1:
+            raise ConfigError(f"{path}: key {key!r} must be 1 or more, not {data[key]}")
     return Config(path, data)
 
 

@@ -9,6 +9,7 @@ from cardfix.edits import Finding
 from cardfix.engine import run
 from cardfix.facts import is_model_card
 from cardfix.settings import Settings
+from cardfix.suppress import matches, read_suppressions
 from cardfix.yaml_read import FrontMatterError
 
 
@@ -34,8 +35,12 @@ def repair(text: str, settings: Settings, path: str | None = None, *, verify: bo
     card = parse_text(text)
     if not is_model_card(card):
         return Result(text, False, (), None, text, path, skipped=True)
+    found = read_suppressions(card)
+    rules = settings.rules_for(path)
+    if found.whole_card:
+        rules = tuple(r for r in rules if not any(matches(s, r.code, r.name) for s in found.whole_card))
     try:
-        outcome = run(card, settings.rules, settings.options, verify=verify)
+        outcome = run(card, rules, settings.options, verify=verify, suppressions=found)
     except FrontMatterError as exc:
         return Result(text, False, (), str(exc), text, path)
     except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card

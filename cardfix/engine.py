@@ -33,9 +33,11 @@ from cardfix.facts import Facts
 from cardfix.options import Options
 from cardfix.ruleset import Rule
 from cardfix.splice import splice, splice_all
+from cardfix.suppress import Suppressions, outcome_without
 from cardfix.yaml_read import FrontMatterError, ParsedFrontMatter, parse_front_matter
 
 MAX_PASSES = 10
+NO_SUPPRESSIONS = Suppressions()
 ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
 # A new block on top would leave the old YAML in the body as text: the author must close it first.
 UNCLOSED = ("the front matter is not closed as the Hub reads it (no `---` line followed by a line feed or the "
@@ -90,6 +92,7 @@ class _Run:
     at, and the front-matter edits that did not read back (never tried again)."""
 
     verify: bool
+    suppressions: Suppressions
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     quiet_at: dict[str, int] = field(default_factory=dict)
     version: int = 0  # bumped by every applied change
@@ -109,14 +112,15 @@ class _Run:
                                      severity="error")])
 
 
-def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = True) -> EngineResult:
+def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = True,
+        suppressions: Suppressions = NO_SUPPRESSIONS) -> EngineResult:
     """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse.
 
     `verify=False` skips reading back the splices: for `check`, which reports findings and writes nothing.
     """
     front_matter = parse_front_matter(card.front_matter)
     start = State(card, front_matter, Origin(card), front_matter.data)
-    state, log = start, _Run(verify)
+    state, log = start, _Run(verify, suppressions)
     seen, last = {card.render()}, card.render()
     levels = _levels(rules)
     for passes in range(1, MAX_PASSES + 1):
@@ -146,6 +150,8 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
     due = [rule for rule in rules if log.quiet_at.get(rule.code) != log.version]
     facts = state.facts
     turns = [Turn(rule, rule.action.fn(facts, rule.params, options)) for rule in due]
+    if log.suppressions.blocks:
+        turns = [Turn(t.rule, outcome_without(log.suppressions, t.rule.code, t.rule.name, t.outcome)) for t in turns]
     seen_version = log.version  # what every rule of the level saw
     state, turns = _apply_level(state, turns, log)
     for turn in turns:

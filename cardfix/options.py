@@ -14,5 +14,22 @@ class Options:
     repo_id: str | None = None  # the card's own repository: never its own base model
     base_model: str | None = None
     model_name: str | None = None
-    results_from: str | None = None  # final-row | summary
+    results_from: str | None = None  # summary | final-row
     placeholders: str | None = None  # fill | remove
+
+    def __post_init__(self) -> None:
+        """Refuse what no rule could use, naming the option (a bad value is never a silent default)."""
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise ValueError(f"{name.replace('_', '-')}: must be one of {', '.join(allowed)}, not {value!r}")
+        if self.dataset is not None:
+            parts = self.dataset.split(":")
+            if len(parts) > 3 or not parts[0].strip():
+                raise ValueError(f"dataset: {self.dataset!r} is not type[:config[:split]]")
+        for name in ("task", "model_name", "repo_id", "base_model"):
+            if getattr(self, name) is not None and not str(getattr(self, name)).strip():
+                raise ValueError(f"{name.replace('_', '-')}: must not be empty")
+
+
+CHOICES = {"results_from": ("summary", "final-row"), "placeholders": ("fill", "remove")}

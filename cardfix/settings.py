@@ -7,6 +7,7 @@ here, so an action reads each setting from one place.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,37 @@ class Settings:
     max_bytes: int | None = DEFAULT_MAX_BYTES
     exclude: tuple[str, ...] = ()
     jobs: int = 1
+    root: str | None = None  # the configuration's folder: exclude and per-file-ignores patterns are relative to it
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    force_exclude: bool = False  # exclude files named on the command line too
+
+    def rules_for(self, path: str | None) -> tuple[Rule, ...]:
+        """The rules to run on the card at `path`: less those its per-file-ignores name."""
+        if not self.per_file_ignores or path is None or path == "-":
+            return self.rules
+        relative = relative_to(path, self.root)
+        ignored = [codes for pattern, codes in self.per_file_ignores if path_matches(relative, pattern)]
+        if not ignored:
+            return self.rules
+        dropped = {r.code for r in select_rules(self.rules, [c for codes in ignored for c in codes])}
+        return tuple(r for r in self.rules if r.code not in dropped)
+
+
+def relative_to(path: str, root: str | None) -> str:
+    """`path` relative to `root` (the configuration's folder), `/`-separated; as given outside it."""
+    base = os.path.abspath(root or os.getcwd())
+    full = os.path.abspath(path)
+    relative = os.path.relpath(full, base) if os.path.commonpath([base, full]) == base else path
+    return relative.replace(os.sep, "/")
+
+
+def path_matches(relative: str, pattern: str) -> bool:
+    """A glob over the relative path (`*` crosses `/`, so `*/drafts/*` finds `x/drafts/d/README.md`), or a
+    bare name matching one of its folders or its file name (`archive`)."""
+    pattern = pattern.strip("/")
+    if "/" not in pattern and not any(c in pattern for c in "*?["):
+        return pattern in relative.split("/")
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(relative, pattern + "/*")
 
 
 @dataclass(frozen=True)
@@ -50,7 +82,12 @@ def make_settings(select: Iterable[str] | None = None, ignore: Iterable[str] | N
     if config is not None:
         every = config.apply_rule_params(every)
     chosen = select_rules(with_options(every, options), select, ignore)
-    return Settings(chosen, options, max_bytes, tuple(config.get("exclude", [])) if config else (), jobs)
+    if config is None:
+        return Settings(chosen, options, max_bytes, jobs=jobs)
+    ignores = tuple((pattern, tuple(codes)) for pattern, codes in config.get("per-file-ignores", {}).items())
+    select_rules(every, [c for _, codes in ignores for c in codes])  # unknown codes are an error here, not later
+    root = str(config.path.parent) if config.path else None
+    return Settings(chosen, options, max_bytes, tuple(config.get("exclude", [])), jobs, root, ignores)
 
 
 def settings_from(paths: Iterable[str], flags: Flags) -> Settings:

@@ -102,3 +102,78 @@ def test_model_index_consistency_is_checked_on_generated_cards_only() -> None:
     assert repair(hand_made, select=["CF202"]).findings == ()
     generated = hand_made.replace("tags: [reinforcement-learning]", "tags: [generated_from_trainer]")
     assert "never mentioned" in repair(generated, select=["CF202"]).findings[0].message
+
+
+SECTIONS_CARD = """---
+tags:
+- generated_from_trainer
+---
+{preamble}
+# m
+
+This model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on an unknown dataset.
+
+{before_description}## Model description
+
+More information needed
+
+## Intended uses & limitations
+
+More information needed
+"""
+
+
+def _sections_card(preamble: str = "", before_description: str = "") -> str:
+    return SECTIONS_CARD.format(preamble=preamble, before_description=before_description)
+
+
+@pytest.mark.parametrize("comment", ["<!-- cardfix: ignore CF101 -->", "<!-- cardfix: ignore CF1 -->",
+                                     "<!-- cardfix: ignore base-model-from-link, CF401 -->"])
+def test_a_comment_before_the_first_heading_silences_a_rule_on_the_whole_card(comment: str) -> None:
+    result = repair(_sections_card(preamble=comment))
+    assert "base_model" not in result.text and not any(f.code == "CF101" for f in result.findings)
+    assert any(f.code == "CF402" for f in result.findings)  # other rules still run
+
+
+def test_a_comment_elsewhere_silences_the_next_block_only() -> None:
+    card = _sections_card(before_description="<!-- cardfix: ignore CF401 -->\n")
+    result = repair(card)
+    assert "## Model description\n\nMore information needed\n" in result.text  # the section below it
+    assert "## Intended uses & limitations\n\nMore information needed" not in result.text  # the next one: fixed
+    assert not any(f.code == "CF401" for f in result.findings)
+    assert repair(card, select=["CF401"]).text == card
+
+
+def test_an_ignore_comment_without_codes_silences_every_rule_there() -> None:
+    card = _sections_card(before_description="<!-- cardfix: ignore -->\n")
+    assert "## Model description\n\nMore information needed\n" in repair(card).text
+
+
+def test_per_file_ignores_from_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / ".cardfix.toml").write_text('[per-file-ignores]\n"legacy/*" = ["CF4"]\n')
+    for folder in ("legacy/a", "new/b"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "README.md").write_text(_sections_card())
+    code, out, _ = invoke("check", "-q", str(tmp_path))
+    lines = out.decode().splitlines()
+    assert code == 1
+    assert any("new/b/README.md" in line and "CF401" in line for line in lines)
+    assert not any("legacy/a/README.md" in line and "CF40" in line for line in lines)
+    assert any("legacy/a/README.md" in line and "CF101" in line for line in lines)
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ('results-from = "best"', "key 'results-from' must be one of summary, final-row, not 'best'"),
+    ('placeholders = "bogus"', "key 'placeholders' must be one of fill, remove, not 'bogus'"),
+    ("jobs = 0", "key 'jobs' must be 1 or more, not 0"),
+    ("jobs = -3", "key 'jobs' must be 1 or more, not -3"),
+    ("max-size = 0", "key 'max-size' must be 1 or more, not 0"),
+    ('[per-file-ignores]\n"a/*" = ["CF999"]', "unknown rule code or name 'CF999'"),
+])
+def test_the_configuration_is_validated_like_the_command_line(tmp_path: Path, config: str, message: str) -> None:
+    (tmp_path / ".cardfix.toml").write_text(config + "\n")
+    card = tmp_path / "README.md"
+    card.write_text(_sections_card())
+    code, out, err = invoke("check", str(card))
+    assert (code, out) == (2, b"")
+    assert err.startswith("cardfix: ") and message in err and "\n" == err[-1] and err.count("\n") == 1
