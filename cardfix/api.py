@@ -17,7 +17,7 @@ from cardfix.config import ConfigError
 from cardfix.core import Result
 from cardfix.core import repair as repair_text
 from cardfix.diffs import unified_diff
-from cardfix.edits import Finding, fails
+from cardfix.edits import Finding, fails, severity_fails
 from cardfix.files import STDIN, Target, discover, repair_target, write_in_place
 from cardfix.options import Options
 from cardfix.ruleset import Rule, RuleError, load_rules
@@ -45,6 +45,7 @@ __all__ = [
     "repair_many",
     "settings",
     "settings_from",
+    "severity_fails",
     "unified_diff",
     "write_in_place",
 ]

@@ -6,6 +6,7 @@ rule or configuration file, a card that could not be read), 130 interrupted, 141
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
@@ -17,20 +18,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import IO, Annotated, Any, Optional
 
 import typer
 
-from cardfix import api
+from cardfix import api, formats
 from cardfix.api import STDIN, ConfigError, Flags, Options, Result, Rule, RuleError, Settings
 from cardfix.version import __version__
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE, as shells and git report them
 
+EXIT_HELP = ("Exit codes: 0 nothing to change, 1 changes needed or made (check: fixable findings or errors), 2 an "
+             "error (usage, a rule or configuration file, a card that could not be read), 141 output pipe closed, "
+             "143 terminated.")
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_HELP,
                   help="Repair and enrich Hugging Face model cards with facts taken from the card itself.")
 
 
@@ -38,6 +43,8 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
+    junit = "junit"
 
 
 class RulesFormat(str, Enum):
@@ -62,7 +69,8 @@ class Placeholders(str, Enum):
     remove = "remove"
 
 
-Paths = Annotated[list[str], typer.Argument(help="Cards, directories (every README.md below) or - for stdin.")]
+Paths = Annotated[list[str], typer.Argument(metavar="PATH",
+                                            help="Cards, directories (every README.md below) or - for stdin.")]
 
 
 @dataclass(frozen=True)
@@ -73,34 +81,40 @@ class Common:
     report: str | None = None
     exit_zero: bool = False
     quiet: bool = False
+    stdin_filename: str | None = None
 
 
 # name: (annotation, default) of the flags `@card_command` adds to a command.
 COMMON_FLAGS: dict[str, tuple[Any, Any]] = {
     "select": (Annotated[Optional[list[str]], typer.Option(
-        help="Only these rules (codes, prefixes or names; comma-separated).")], None),
-    "ignore": (Annotated[Optional[list[str]], typer.Option(help="Skip these rules (codes, prefixes or names).")], None),
-    "task": (Annotated[Optional[str], typer.Option(help="Task type for model-index (e.g. text-classification).")],
-             None),
+        metavar="CODES", help="Only these rules (codes, prefixes or names; comma-separated).")], None),
+    "ignore": (Annotated[Optional[list[str]], typer.Option(
+        metavar="CODES", help="Skip these rules (codes, prefixes or names).")], None),
+    "task": (Annotated[Optional[str], typer.Option(
+        metavar="TASK", help="Task type for model-index (e.g. text-classification); overrides the card.")], None),
     "dataset": (Annotated[Optional[str], typer.Option(
-        help="Dataset as type[:config[:split]]; overrides what the card says.")], None),
-    "model_name": (Annotated[Optional[str], typer.Option("--model-name", help="model-index name.")], None),
+        metavar="TYPE[:CONFIG[:SPLIT]]", help="Dataset for model-index and the sections; overrides the card.")],
+                None),
+    "model_name": (Annotated[Optional[str], typer.Option(
+        "--model-name", metavar="NAME", help="model-index name; renames an existing entry.")], None),
     "base_model": (Annotated[Optional[str], typer.Option(
-        help="base_model for cards that lack it (a Hub model id).")], None),
+        metavar="ID", help="base_model for cards that lack it (a Hub model id).")], None),
     "repo_id": (Annotated[Optional[str], typer.Option(
-        help="The card's own repository id (org/name): never written as its base_model.")], None),
+        metavar="ORG/NAME", help="The card's own repository id: never written as its base_model.")], None),
+    "stdin_filename": (Annotated[Optional[str], typer.Option(
+        metavar="PATH", help="The name of the card read from -: in messages and for the configuration.")], None),
     "results_from": (Annotated[Optional[ResultsFrom], typer.Option(
         help="Metrics source for model-index (default: summary).")], None),
     "placeholders": (Annotated[Optional[Placeholders], typer.Option(
         help="Fill empty sections (default), or remove them.")], None),
     "max_size": (Annotated[Optional[int], typer.Option(
-        help="Refuse files larger than this many bytes (default 10 MB).")], None),
-    "jobs": (Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
-                                                   help="Worker processes (default: CPU count).")], None),
-    "report": (Annotated[Optional[str], typer.Option(help="Write one JSON object per card to this .jsonl file.")],
-               None),
-    "config": (Annotated[Optional[str], typer.Option("--config", help="Use this .cardfix.toml / pyproject.toml.")],
-               None),
+        min=1, metavar="BYTES", help="Refuse files larger than this many bytes (default 10 MB).")], None),
+    "jobs": (Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: CPU count).")], None),
+    "report": (Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Write one JSON object per card to this .jsonl file (- for stdout).")], None),
+    "config": (Annotated[Optional[str], typer.Option(
+        "--config", metavar="FILE", help="Use this .cardfix.toml / pyproject.toml.")], None),
     "exit_zero_even_if_changed": (Annotated[bool, typer.Option(
         "--exit-zero-even-if-changed", help="Exit 0 when cards changed.")], False),
     "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")], False),
@@ -117,7 +131,12 @@ def card_command(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def command(*args: Any, **kwargs: Any) -> None:
         given = {name: kwargs.pop(name) for name in COMMON_FLAGS}
-        fn(*args, common=_common(given), **kwargs)
+        try:
+            common = _common(given)
+        except ValueError as exc:  # an option value no rule can use (Options says which)
+            _fail(f"--{exc}")
+            return
+        fn(*args, common=common, **kwargs)
 
     command.__annotations__ = {**hints, **{name: a for name, (a, _) in COMMON_FLAGS.items()}}
     command.__signature__ = inspect.Signature([*own, *added])  # type: ignore[attr-defined]
@@ -130,7 +149,7 @@ def _common(given: dict[str, Any]) -> Common:
                       results_from=_value(given["results_from"]), placeholders=_value(given["placeholders"]))
     flags = Flags(options, _split(given["select"]), _split(given["ignore"]), given["config"], given["max_size"],
                   given["jobs"])
-    return Common(flags, given["report"], given["exit_zero_even_if_changed"], given["quiet"])
+    return Common(flags, given["report"], given["exit_zero_even_if_changed"], given["quiet"], given["stdin_filename"])
 
 
 def _version(value: bool) -> None:
@@ -185,18 +204,22 @@ class Run:
 
     def __init__(self, paths: list[str], common: Common, keep_text: bool) -> None:
         try:
-            self.settings: Settings = api.settings_from(paths, common.flags)
+            where = [common.stdin_filename if p == STDIN and common.stdin_filename else p for p in paths]
+            self.settings: Settings = api.settings_from(where, common.flags)
         except (RuleError, ConfigError) as exc:
             _fail(str(exc))
         self.paths, self.common, self.keep_text = paths, common, keep_text
         self.tally = Tally()
 
-    def results(self) -> Iterator[Result]:
-        """The readable cards' results, in order; each unreadable card's error is reported as it comes."""
+    def results(self, *, include_errors: bool = False) -> Iterator[Result]:
+        """The cards' results, in order (unreadable ones only with `include_errors`); each unreadable card's
+        error is reported on stderr as it comes."""
         with ExitStack() as stack:
             report = stack.enter_context(self._open_report()) if self.common.report else None
             advance = _progress(stack, self._count_cards) if not self.common.quiet else None
             for result in api.process(self._targets(), self.settings, keep_text=self.keep_text):
+                if result.path == STDIN and self.common.stdin_filename:
+                    result = replace(result, path=self.common.stdin_filename)
                 self.tally.add(result)
                 if result.error is not None:
                     _err(f"{result.path}: {result.error}")
@@ -206,7 +229,7 @@ class Run:
                                             ensure_ascii=False) + "\n")
                 if advance:
                     advance()
-                if result.error is None:
+                if result.error is None or include_errors:
                     yield result
 
     def several(self) -> bool:
@@ -228,6 +251,8 @@ class Run:
         return sum(1 for _ in self._targets())
 
     def _open_report(self) -> IO[str]:
+        if self.common.report == "-":
+            return contextlib.nullcontext(sys.stdout)  # type: ignore[return-value]
         try:
             return open(self.common.report or "", "w", encoding="utf-8")
         except OSError as exc:
@@ -287,7 +312,7 @@ def _out(text: str) -> None:
         raise PipeClosed from None
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 @card_command
 def diff(paths: Paths, common: Common) -> None:
     """Print unified diffs of what apply would change (exit 1 if any)."""
@@ -300,7 +325,7 @@ def diff(paths: Paths, common: Common) -> None:
     raise typer.Exit(run.finish(dirty))
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 @card_command
 def apply(paths: Paths, common: Common,
           in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False) -> None:
@@ -324,45 +349,57 @@ def apply(paths: Paths, common: Common,
     raise typer.Exit(run.finish(dirty))
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 @card_command
 def check(paths: Paths, common: Common,
           format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
           fail_on: Annotated[FailOn, typer.Option(
-              help="Exit 1 on fixable findings and findings of this severity or above.")] = FailOn.error) -> None:
+              help="Exit 1 on fixable findings and findings of this severity or above.")] = FailOn.error,
+          statistics: Annotated[bool, typer.Option(
+              "--statistics", help="Print counts by rule instead of the findings.")] = False) -> None:
     """List findings (exit 1 on anything apply would fix, and on errors; --fail-on tightens)."""
     run = Run(paths, common, keep_text=False)
-    written = 0
+    stream = Stream(format, statistics)
     failing = False
-    for result in run.results():
+    for result in run.results(include_errors=True):
         failing |= any(api.fails(f, fail_on.value) for f in result.findings)
-        rows = [{"path": result.path, **finding.as_dict()} for finding in result.findings]
-        if rows and format is Format.json:
-            # The array is streamed element by element (memory stays flat), byte for byte what
-            # json.dumps(all_rows, indent=2) would print.
-            _out("".join(("[\n" if written + i == 0 else ",\n") + _json_element(row) for i, row in enumerate(rows)))
-        elif rows:
-            _out("".join(_finding_line(row, format) + "\n" for row in rows))  # one write per card
-        written += len(rows)
-    if format is Format.json:
-        _out("\n]\n" if written else "[]\n")
+        stream.add(str(result.path), formats.rows_of(result))
+    _out(stream.close(lambda row: bool(row["fixable"]) or api.severity_fails(str(row["severity"]), fail_on.value)))
     raise typer.Exit(run.finish(failing, checking=True))
 
 
-def _json_element(row: dict[str, object]) -> str:
-    """A row as json.dumps(indent=2) prints it inside a list: every line indented one level."""
-    return textwrap.indent(json.dumps(row, indent=2, ensure_ascii=False), "  ")
+class Stream:
+    """Findings printed as they come where the format allows (text, GitHub, JSON as a streamed array: memory
+    stays flat over a whole dump); kept for the end where it cannot (SARIF, JUnit, statistics)."""
 
+    def __init__(self, format: Format, statistics: bool) -> None:
+        self.format, self.statistics = format, statistics
+        self.written = 0
+        self.kept: list[tuple[str, list[formats.Row]]] = []
 
-def _finding_line(row: dict[str, object], format: Format) -> str:
-    if format is Format.github:
-        line = f",line={row['line']}" if row["line"] else ""
-        message = str(row["message"]).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        level = {"error": "error", "warning": "warning", "info": "notice"}[str(row["severity"])]
-        return f"::{level} file={row['path']}{line},title={row['code']} {row['name']}::{message}"
-    where = f"{row['path']}:{row['line']}:" if row["line"] else f"{row['path']}:"
-    mark = " [*]" if row["fixable"] else ""
-    return f"{where} {row['code']}{mark} {row['message']} ({row['name']})"
+    def add(self, path: str, rows: list[formats.Row]) -> None:
+        if self.statistics or self.format in (Format.sarif, Format.junit):
+            self.kept.append((path, rows))
+        elif rows and self.format is Format.json:
+            # byte for byte what json.dumps(all_rows, indent=2) would print
+            _out("".join(("[\n" if self.written + i == 0 else ",\n") + formats.json_element(row)
+                         for i, row in enumerate(rows)))
+        elif rows:
+            line = formats.github_line if self.format is Format.github else formats.text_line
+            _out("".join(line(row) + "\n" for row in rows))  # one write per card
+        self.written += len(rows)
+
+    def close(self, fails: Callable[[formats.Row], bool]) -> str:
+        rows = [row for _, card in self.kept for row in card]
+        if self.statistics:
+            return formats.statistics(rows)
+        if self.format is Format.sarif:
+            return formats.sarif(rows, {r.code: (r.name, r.summary) for r in api.load_rules()})
+        if self.format is Format.junit:
+            return formats.junit(self.kept, fails)
+        if self.format is Format.json:
+            return "\n]\n" if self.written else "[]\n"
+        return ""
 
 
 def _rules() -> list[Rule]:
@@ -455,11 +492,19 @@ def _jsonable(value: object) -> object:
 
 def main() -> None:
     """Entry point: no traceback ever reaches the user."""
+    from cardfix.bulk import EXIT_TERMINATED, Terminated, exit_on_sigterm  # here: only main owns signals
+
+    exit_on_sigterm()
+    terminated = False
     try:
         try:
             app()
         finally:
             sys.stdout.flush()  # here, so a closed pipe is handled below, not reported at exit
+    except Terminated:
+        # Quietly, as a killed process is; exit only once this block has dropped the exception, whose
+        # traceback holds the run's generators: they close now and end the workers, not at interpreter exit.
+        terminated = True
     except KeyboardInterrupt:
         _err("cardfix: interrupted")
         sys.exit(EXIT_INTERRUPTED)
@@ -471,3 +516,5 @@ def main() -> None:
     except Exception as exc:  # last resort: one line, never a traceback
         _err(f"cardfix: internal error: {type(exc).__name__}: {exc}")
         sys.exit(EXIT_ERROR)
+    if terminated:
+        sys.exit(EXIT_TERMINATED)

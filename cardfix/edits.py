@@ -146,7 +146,11 @@ SEVERITIES = ("info", "warning", "error")  # from least to most severe
 
 def fails(finding: Finding, fail_on: str = "error") -> bool:
     """Whether a finding makes `check` exit 1: a fix to make, or a severity at `fail_on` or above."""
-    return finding.fixable or SEVERITIES.index(finding.severity) >= SEVERITIES.index(fail_on)
+    return finding.fixable or severity_fails(finding.severity, fail_on)
+
+
+def severity_fails(severity: str, fail_on: str) -> bool:
+    return SEVERITIES.index(severity) >= SEVERITIES.index(fail_on)
 
 
 def apply_body_edits(body: str, edits: Sequence[BodyEdit]) -> str:

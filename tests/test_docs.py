@@ -50,3 +50,19 @@ def test_rules_json_carries_the_file_s_own_values() -> None:
 def test_rules_rejects_formats_it_does_not_print(bad: str) -> None:
     code, out, _ = invoke("rules", "--format", bad)
     assert code == 2 and out == b""
+
+
+def test_the_pre_commit_hooks_run_serially_on_readme_files_only() -> None:
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {"cardfix", "cardfix-check"}
+    for hook in hooks:
+        assert hook["require_serial"] is True
+        files = re.compile(hook["files"])
+        assert all(files.search(p) for p in ("README.md", "docs/README.md", "a/b/README.md"))
+        assert not any(files.search(p) for p in ("README.md.orig", "notREADME.md", "readme.md"))
+    readme = (ROOT / "README.md").read_text()
+    assert "rev: REV" in readme and "require_serial: true" in readme

@@ -177,3 +177,82 @@ def test_the_configuration_is_validated_like_the_command_line(tmp_path: Path, co
     code, out, err = invoke("check", str(card))
     assert (code, out) == (2, b"")
     assert err.startswith("cardfix: ") and message in err and "\n" == err[-1] and err.count("\n") == 1
+
+
+def test_option_values_no_rule_can_use_are_usage_errors() -> None:
+    for args, message in [(("--dataset", "a:b:c:d"), "cardfix: --dataset: 'a:b:c:d' is not type[:config[:split]]\n"),
+                          (("--max-size", "0"), None), (("--max-size", "-5"), None), (("--jobs", "0"), None)]:
+        code, out, err = invoke("check", *args, "-", stdin=_sections_card().encode())
+        assert (code, out) == (2, b""), args
+        assert message is None or err == message
+
+
+def test_options_are_validated_in_the_api_too() -> None:
+    from cardfix import Options
+
+    with pytest.raises(ValueError, match="results-from: must be one of summary, final-row, not 'bogus'"):
+        Options(results_from="bogus")
+    with pytest.raises(ValueError, match="placeholders"):
+        Options(placeholders="bogus")
+
+
+def test_repair_many_takes_one_string_as_one_path() -> None:
+    import cardfix
+
+    results = list(cardfix.repair_many(str(ROOT / "examples")))
+    assert len(results) == 4 and all(r.path and r.path.endswith("README.md") for r in results)
+
+
+def test_unreadable_cards_appear_in_every_output_format(tmp_path: Path) -> None:
+    bad = tmp_path / "bad" / "README.md"
+    bad.parent.mkdir()
+    bad.write_text("---\nkey: [broken\n---\n")
+    code, out, _ = invoke("check", "--format", "json", str(bad))
+    assert code == 2 and json.loads(out)[0]["code"] == "CF000" and json.loads(out)[0]["severity"] == "error"
+    code, out, _ = invoke("check", "--format", "github", str(bad))
+    assert out.decode().startswith("::error file=") and "front matter is not valid YAML" in out.decode()
+    code, out, _ = invoke("check", "--format", "sarif", str(bad))
+    assert json.loads(out)["runs"][0]["results"][0]["ruleId"] == "CF000"
+    code, out, _ = invoke("check", "--format", "junit", str(bad))
+    assert b'failures="1"' in out and b"CF000" in out
+
+
+def test_github_annotations_escape_the_path() -> None:
+    from cardfix.formats import github_line
+
+    row = {"path": "a,b:c/README.md", "code": "CF101", "name": "n", "message": "50%\nnext", "line": 3,
+           "fixable": False, "severity": "warning"}
+    assert github_line(row) == "::warning file=a%2Cb%3Ac/README.md,line=3,title=CF101 n::50%25%0Anext"
+
+
+def test_sarif_and_junit_carry_every_finding(tmp_path: Path) -> None:
+    card = ROOT / "golden" / "swapped-columns.in.md"
+    _, text, _ = invoke("check", "--format", "json", str(card))
+    rows = json.loads(text)
+    _, sarif, _ = invoke("check", "--format", "sarif", str(card))
+    results = json.loads(sarif)["runs"][0]["results"]
+    assert [(r["ruleId"], r["message"]["text"]) for r in results] == [(r["code"], r["message"]) for r in rows]
+    assert {r["level"] for r in results} <= {"error", "warning", "note"}
+    _, junit, _ = invoke("check", "--format", "junit", str(card))
+    assert junit.count(b"<failure ") == sum(1 for r in rows if r["fixable"] or r["severity"] == "error")
+
+
+def test_statistics_count_by_rule(tmp_path: Path) -> None:
+    code, out, _ = invoke("check", "--statistics", *(str(p) for p in sorted((ROOT / "golden").glob("trust-*.in.md"))))
+    lines = out.decode().splitlines()
+    counts = [int(line.split()[0]) for line in lines]
+    assert counts == sorted(counts, reverse=True) and any(" CF101 " in line for line in lines)
+
+
+def test_stdin_filename_names_the_card_and_report_dash_is_stdout() -> None:
+    card = _sections_card().encode()
+    code, out, err = invoke("check", "--stdin-filename", "org/model/README.md", "-", stdin=card)
+    assert out.decode().startswith("org/model/README.md:")
+    code, out, _ = invoke("diff", "-q", "--report", "-", "-", stdin=card)
+    reports = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    assert reports and reports[0]["path"] == "-" and reports[0]["changed"] is True
+
+
+def test_short_help_and_exit_codes_in_the_help() -> None:
+    code, out, _ = invoke("check", "-h")
+    assert code == 0 and b"Exit codes: 0 nothing to change" in out and b"--select CODES" in out
