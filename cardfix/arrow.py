@@ -1,0 +1,103 @@
+"""Cards in Arrow: repair a column of cards in a RecordBatch or Table (a Hub dump, `datasets`, Polars, DuckDB).
+
+`repair_batch(batch)` returns the batch with four columns added, always of this schema:
+
+    repaired  string                 the repaired card (the input where nothing changed; null for check-only
+                                     runs and for cards that could not be read)
+    changed   bool                   whether the card would change
+    findings  list<struct<code: string, name: string, line: int32, message: string, fixable: bool,
+                          severity: string>>
+    error     string                 why the card could not be read (null when it was)
+
+The input's columns are passed through as they are (no copy). With a `modelId` column (the schema of
+`librarian-bots/model_cards_with_metadata`), that id names the card in messages and is the repository's
+own id: it is never written as its base_model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from cardfix.api import Result, settings
+from cardfix.core import repair
+from cardfix.options import Options
+
+try:
+    import pyarrow as pa
+except ImportError as exc:  # pragma: no cover - the extra is missing
+    raise ImportError("cardfix.arrow needs pyarrow: pip install 'cardfix[arrow]'") from exc
+
+FINDING = pa.struct([("code", pa.string()), ("name", pa.string()), ("line", pa.int32()), ("message", pa.string()),
+                     ("fixable", pa.bool_()), ("severity", pa.string())])
+COLUMNS = pa.schema([("repaired", pa.string()), ("changed", pa.bool_()), ("findings", pa.list_(FINDING)),
+                     ("error", pa.string())])
+PATH_COLUMN = "modelId"
+B = TypeVar("B", pa.RecordBatch, pa.Table)
+
+
+def repair_batch(batch: B, column: str = "card", *, check: bool = False, select: Iterable[str] | None = None,
+                 ignore: Iterable[str] | None = None, **options: Any) -> B:
+    """`batch` with `repaired`, `changed`, `findings` and `error` added; `check=True` keeps no text."""
+    names = batch.schema.names
+    if column not in names:
+        raise KeyError(f"no column {column!r} (columns: {', '.join(names)})")
+    texts = batch.column(column).to_pylist()
+    ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else [None] * len(texts)
+    chosen = settings(select, ignore, Options(**options))
+    results = [_repair_row(text, repo_id, chosen, check) for text, repo_id in zip(texts, ids)]
+    return _with_columns(batch, new_columns(results, check))
+
+
+def repair_dict(batch: Mapping[str, Sequence[Any]], column: str = "card", **kwargs: Any) -> dict[str, list[Any]]:
+    """The same for `datasets.Dataset.map(batched=True)`, which hands out a dict of lists."""
+    table = repair_batch(pa.table({k: list(v) for k, v in batch.items()}), column, **kwargs)
+    return {name: table.column(name).to_pylist() for name in COLUMNS.names}
+
+
+def _repair_row(text: str | None, repo_id: str | None, chosen: Any, check: bool) -> Result:
+    if text is None:
+        return Result("", False, (), "no card (null)", "", repo_id)
+    if repo_id is not None:
+        chosen = replace(chosen, options=replace(chosen.options, repo_id=repo_id))
+    return repair(text, chosen, repo_id, verify=not check)
+
+
+def new_columns(results: Sequence[Result], check: bool = False) -> list[pa.Array]:
+    """The four columns for these results, in COLUMNS' order and types."""
+    repaired = [None if check or r.error is not None else r.text for r in results]
+    findings = [[{"code": f.code, "name": f.name, "line": f.line, "message": f.message, "fixable": f.fixable,
+                  "severity": f.severity} for f in r.findings] for r in results]
+    values = [repaired, [r.changed for r in results], findings, [r.error for r in results]]
+    return [pa.array(v, type=field.type) for v, field in zip(values, COLUMNS)]
+
+
+def _with_columns(batch: B, columns: list[pa.Array]) -> B:
+    if isinstance(batch, pa.Table):
+        for field, values in zip(COLUMNS, columns):
+            batch = batch.append_column(field, values)
+        return batch
+    return pa.RecordBatch.from_arrays([*batch.columns, *columns], schema=_extended(batch.schema))
+
+
+def _extended(schema: pa.Schema) -> pa.Schema:
+    clash = [name for name in COLUMNS.names if name in schema.names]
+    if clash:
+        raise ValueError(f"the batch already has the column {clash[0]!r}")
+    return pa.schema([*schema, *COLUMNS])
+
+
+def repair_batches(batches: Iterable[pa.RecordBatch], column: str = "card", **kwargs: Any) -> Iterator[pa.RecordBatch]:
+    """Batch by batch (a parquet file's `iter_batches()`): memory bounded by the batch size."""
+    for batch in batches:
+        yield repair_batch(batch, column, **kwargs)
+
+
+def repair_pandas(frame: Any, column: str = "card", **kwargs: Any) -> Any:
+    """The same for a pandas DataFrame (a Dask partition: `ddf.map_partitions(repair_pandas)`)."""
+    table = repair_batch(pa.Table.from_pandas(frame, preserve_index=False), column, **kwargs)
+    out = frame.copy(deep=False)
+    for name in COLUMNS.names:
+        out[name] = table.column(name).to_pylist()
+    return out
