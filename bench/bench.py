@@ -1,11 +1,14 @@
 """Side-by-side speed of cardfix and huggingface_hub's ModelCard round trip, on the same cards.
 
-    python bench/bench.py [--cards DIR] [--big N]
+    python bench/bench.py [--cards DIR] [--big N] [--long-tables N,N] [--long-tables-only]
 
 Prints cards/s for each contender in one process (best of --repeat passes), the ratios, peak RSS, the
 speed-up of --jobs 2 over --jobs 1 through the CLI, and peak RSS of a CLI run over N cards vs 100 cards.
 Three floors show what any check costs whatever its engine: the front-matter parse alone, the parse plus
 one reading of the body's facts, and those plus every rule run once on the card as written.
+Long tables: seconds of `repair()` on one card whose training-results table has N rows in checkpoint
+order (sorted header; CF301 weighs every boundary between restored and live rows: issue 16), for the
+generator's three kinds (rows swapped after a resume, every row consistent, nothing decides).
 Needs the bench extra: pip install -e '.[bench]'. Figures only: nothing here asserts anything.
 """
 
@@ -127,6 +130,20 @@ def _timed(fn: object, texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def long_tables(sizes: list[int], repeat: int) -> None:
+    """Seconds of `repair()` on one card with an N-row checkpoint-order table (best of `repeat`; each pass
+    a card of its own, as facts are cached per body text)."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests.test_swaps_scale import KINDS, big_card
+
+    cardfix_apply([big_card(10, 3)])  # warm up: the rules load once
+    for n in sizes:
+        seconds = {kind: min(_timed(cardfix_apply, [big_card(n, n // 3, kind=kind, seed=seed)])
+                             for seed in range(repeat)) for kind in KINDS}
+        print(f"repair() of one card with {n} training-results rows in checkpoint order, best of {repeat}: "
+              + ", ".join(f"{kind} {t:.2f}s" for kind, t in seconds.items()))
+
+
 def tree(folder: Path, count: int, into: Path) -> Path:
     """`count` repositories (cycling through the corpus) as org/name/README.md."""
     sources = sorted(folder.glob("*.md"))
@@ -151,10 +168,15 @@ def main() -> None:
     parser.add_argument("--cards", type=Path, default=DEFAULT_CARDS)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--big", type=int, default=20_000, help="cards for the memory run (0 to skip)")
+    parser.add_argument("--long-tables", default="2500,10000", help="rows of the long-table cards ('' to skip)")
+    parser.add_argument("--long-tables-only", action="store_true", help="only the long-table figures")
     parser.add_argument("--measure", choices=sorted(CONTENDERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(args.measure, args.cards, args.repeat)
+        return
+    long_tables([int(n) for n in args.long_tables.split(",") if n.strip()], args.repeat)
+    if args.long_tables_only:
         return
     count = len(list(args.cards.glob("*.md")))
     print(f"cards: {count} from {args.cards}; one process each, best of {args.repeat}")

@@ -110,15 +110,18 @@ def test_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _check_error_case(name: str, args: list[str], data: bytes, relative: str) -> None:
-    """A card cardfix cannot read: the declared exit code, nothing on stdout, one line on stderr
-    naming the card, and no expected output files."""
+    """A card cardfix cannot read: the declared exit code, one line on stderr naming the card, nothing on
+    stdout (check prints it as a CF000 error row, as every other finding), and no expected output files."""
     if REGEN:
         for kind in (".out.md", ".diff"):
             (GOLDEN / f"{name}{kind}").unlink(missing_ok=True)
     for command, path, stdin in (("apply", "-", data), ("diff", relative, None), ("check", relative, None)):
         code, out, err = invoke(command, "-q", *args, path, stdin=stdin)
         assert code == _expected_exit(name), (command, err)
-        assert out == b"", command
+        if command == "check":
+            assert out.decode().startswith(f"{path}: CF000 ") and out.count(b"\n") == 1, out
+        else:
+            assert out == b"", command
         lines = err.splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"{path}: "), (command, err)
         assert "Traceback" not in err
