@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from cardfix.api import Result, settings
 from cardfix.core import repair
 from cardfix.options import Options
+from cardfix.settings import Settings
 
 try:
     import pyarrow as pa
@@ -38,14 +39,15 @@ B = TypeVar("B", pa.RecordBatch, pa.Table)
 
 
 def repair_batch(batch: B, column: str = "card", *, check: bool = False, select: Iterable[str] | None = None,
-                 ignore: Iterable[str] | None = None, **options: Any) -> B:
-    """`batch` with `repaired`, `changed`, `findings` and `error` added; `check=True` keeps no text."""
+                 ignore: Iterable[str] | None = None, settings_: Settings | None = None, **options: Any) -> B:
+    """`batch` with `repaired`, `changed`, `findings` and `error` added; `check=True` keeps no text.
+    Rules and options as `cardfix.repair` takes them, or a whole `settings_` (the command line's)."""
     names = batch.schema.names
     if column not in names:
         raise KeyError(f"no column {column!r} (columns: {', '.join(names)})")
     texts = batch.column(column).to_pylist()
     ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else [None] * len(texts)
-    chosen = settings(select, ignore, Options(**options))
+    chosen = settings_ or settings(select, ignore, Options(**options))
     results = [_repair_row(text, repo_id, chosen, check) for text, repo_id in zip(texts, ids)]
     return _with_columns(batch, new_columns(results, check))
 

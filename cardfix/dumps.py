@@ -1,0 +1,74 @@
+"""Hub dumps on disk: parquet files of cards (`librarian-bots/model_cards_with_metadata`), streamed.
+
+A dump is read record batch by record batch, so memory is bounded by the batch size, not the file. Each
+row's `modelId` is its card's path in messages and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cardfix.arrow import PATH_COLUMN, repair_batch
+from cardfix.core import Result
+from cardfix.edits import Finding
+
+try:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+except ImportError as exc:  # pragma: no cover - the extra is missing
+    raise ImportError("reading parquet dumps needs pyarrow: pip install 'cardfix[arrow]'") from exc
+
+CARD_COLUMN = "card"
+BATCH_ROWS = 1024
+
+
+def is_dump(path: str) -> bool:
+    """A parquet file, or a folder holding some (and no README.md of its own to walk instead)."""
+    p = Path(path)
+    return p.suffix == ".parquet" or (p.is_dir() and any(p.glob("*.parquet")))
+
+
+def dump_files(path: str) -> list[Path]:
+    p = Path(path)
+    return sorted(p.glob("*.parquet")) if p.is_dir() else [p]
+
+
+def batches(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    for file in dump_files(path):
+        yield from pq.ParquetFile(file).iter_batches(batch_size=batch_rows)
+
+
+def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, **kwargs: Any) -> Iterator[Result]:
+    """Every card of the dump repaired, as Results named by their modelId (row order kept)."""
+    for batch in batches(path, batch_rows):
+        yield from batch_results(repair_batch(batch, CARD_COLUMN, check=check, **kwargs))
+
+
+def batch_results(batch: pa.RecordBatch) -> Iterator[Result]:
+    names = batch.schema.names
+    ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else None
+    cards = batch.column(CARD_COLUMN).to_pylist()
+    columns = {name: batch.column(name).to_pylist() for name in ("repaired", "changed", "findings", "error")}
+    for i, card in enumerate(cards):
+        findings = tuple(Finding(**f) for f in columns["findings"][i])
+        path = ids[i] if ids is not None else f"row {i}"
+        yield Result(columns["repaired"][i] or "", bool(columns["changed"][i]), findings, columns["error"][i],
+                     card or "", path)
+
+
+def write(batches_out: Iterator[pa.RecordBatch], output: str) -> int:
+    """Write repaired batches (the input's columns plus cardfix's) to one parquet file; rows written."""
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for batch in batches_out:
+            if writer is None:
+                writer = pq.ParquetWriter(output, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows

@@ -1,0 +1,82 @@
+"""Hub dumps: parquet files of cards through check, diff, apply --output and stats."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cardfix import repair
+from tests.clirun import invoke
+from tests.conftest import CORPUS, ROOT, corpus_files
+from tests.test_arrow import dump_table
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dump's schema, built from the corpus (or the golden cards where it is absent); small row groups."""
+    cards = corpus_files("bulk")[:400] if CORPUS.is_dir() else sorted((ROOT / "golden").glob("*.in.md"))
+    path = tmp_path_factory.mktemp("dump") / "train-00000.parquet"
+    pq.write_table(dump_table(cards), path, row_group_size=64)
+    return path
+
+
+def test_check_names_each_card_by_its_model_id(dump: Path) -> None:
+    code, out, err = invoke("check", "--format", "json", str(dump))
+    rows = json.loads(out)
+    table = pq.read_table(dump)
+    expected = {f"{model_id}": len(repair(card).findings)
+                for model_id, card in zip(table.column("modelId").to_pylist(), table.column("card").to_pylist())}
+    assert {r["path"] for r in rows} == {k for k, n in expected.items() if n}
+    assert code in (1, 2) and f"{table.num_rows} cards" in err
+
+
+def test_apply_output_writes_the_input_columns_plus_cardfix_s(dump: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    code, _, err = invoke("apply", "-q", "--output", str(out), str(dump))
+    written = pq.read_table(out)
+    original = pq.read_table(dump)
+    assert written.select(original.schema.names).equals(original)
+    assert written.schema.names[-4:] == ["repaired", "changed", "findings", "error"]
+    first = written.slice(0, 1).to_pylist()[0]
+    assert first["repaired"] == repair(first["card"]).text or first["error"]
+    assert code == 1
+
+
+def test_a_folder_of_parquet_files_is_one_dump(dump: Path) -> None:
+    code_file, out_file, _ = invoke("check", "-q", str(dump))
+    code_dir, out_dir, _ = invoke("check", "-q", str(dump.parent))
+    assert (code_dir, out_dir) == (code_file, out_file)
+
+
+def test_stats_counts_generators_and_rules_and_draws_them(dump: Path, tmp_path: Path) -> None:
+    chart = tmp_path / "chart.svg"
+    code, out, _ = invoke("stats", "--format", "json", "--chart", str(chart), str(dump))
+    counted = json.loads(out)
+    assert code == 0 and counted["cards"] == pq.read_table(dump).num_rows
+    assert sum(counted["generators"].values()) == counted["cards"] - counted["skipped"] - counted["errors"]
+    assert counted["rules"]["CF101"]["fix"] > 0
+    svg = ET.parse(chart).getroot()
+    assert svg.tag.endswith("svg") and any("CF101" in (t.text or "") for t in svg.iter() if t.tag.endswith("text"))
+    code, out, _ = invoke("stats", str(dump))
+    assert out.decode().splitlines()[2] == "| generator | cards | cardfix would change |"
+
+
+def test_check_reads_a_dump_batch_by_batch(dump: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cardfix import dumps
+
+    sizes: list[int] = []
+    real = dumps.batches
+
+    def counting(path: str, batch_rows: int = dumps.BATCH_ROWS):  # type: ignore[no-untyped-def]
+        for batch in real(path, 50):
+            sizes.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(dumps, "batches", counting)
+    invoke("check", "-q", str(dump))
+    assert sizes and max(sizes) <= 50 and sum(sizes) == pq.read_table(dump).num_rows
