@@ -6,7 +6,6 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -37,7 +36,7 @@ def test_check_names_each_card_by_its_model_id(dump: Path) -> None:
 
 def test_apply_output_writes_the_input_columns_plus_cardfix_s(dump: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
-    code, _, err = invoke("apply", "-q", "--output", str(out), str(dump))
+    code, _, _ = invoke("apply", "-q", "--output", str(out), str(dump))
     written = pq.read_table(out)
     original = pq.read_table(dump)
     assert written.select(original.schema.names).equals(original)
