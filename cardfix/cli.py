@@ -53,6 +53,11 @@ class RulesFormat(str, Enum):
     markdown = "markdown"
 
 
+class StatsFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+
+
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"
@@ -217,7 +222,7 @@ class Run:
         with ExitStack() as stack:
             report = stack.enter_context(self._open_report()) if self.common.report else None
             advance = _progress(stack, self._count_cards) if not self.common.quiet else None
-            for result in api.process(self._targets(), self.settings, keep_text=self.keep_text):
+            for result in self._all_results():
                 if result.path == STDIN and self.common.stdin_filename:
                     result = replace(result, path=self.common.stdin_filename)
                 self.tally.add(result)
@@ -232,9 +237,26 @@ class Run:
                 if result.error is None or include_errors:
                     yield result
 
+    def _all_results(self) -> Iterator[Result]:
+        """Cards on disk through the bulk processor; parquet dumps (a file or a folder of them) batch by batch."""
+        on_disk: list[str] = []
+        for path in self.paths:
+            if path != STDIN and _is_dump(path):
+                yield from api.process(api.discover(on_disk, self.settings.exclude), self.settings,
+                                       keep_text=self.keep_text)
+                on_disk = []
+                from cardfix import dumps
+
+                yield from dumps.results(path, check=not self.keep_text, settings_=self.settings)
+            else:
+                on_disk.append(path)
+        if on_disk:
+            yield from api.process(api.discover(on_disk, self.settings.exclude), self.settings,
+                                   keep_text=self.keep_text)
+
     def several(self) -> bool:
         """Whether the PATHs name more than one card (a walk that stops at the second)."""
-        return len(list(itertools.islice(self._targets(), 2))) > 1
+        return any(_is_dump(p) for p in self.paths) or len(list(itertools.islice(self._targets(), 2))) > 1
 
     def finish(self, dirty: bool, *, checking: bool = False) -> int:
         if not self.common.quiet:
@@ -258,6 +280,12 @@ class Run:
         except OSError as exc:
             _fail(f"cannot write the report {self.common.report}: {exc.strerror or exc}")
             raise  # unreachable: _fail exits
+
+
+def _is_dump(path: str) -> bool:
+    """A parquet file or a folder of them (read with pyarrow, the `arrow` extra)."""
+    return path.endswith(".parquet") or (os.path.isdir(path) and any(
+        name.endswith(".parquet") for name in os.listdir(path)))
 
 
 def _progress(stack: ExitStack, count: Callable[[], int]) -> Any:
@@ -328,8 +356,13 @@ def diff(paths: Paths, common: Common) -> None:
 @app.command(epilog=EXIT_HELP)
 @card_command
 def apply(paths: Paths, common: Common,
-          in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False) -> None:
+          in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files.")] = False,
+          output: Annotated[Optional[str], typer.Option(
+              metavar="OUT.parquet", help="For parquet dumps: write their rows plus cardfix's columns here.")] = None,
+          ) -> None:
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
+    if output is not None:
+        raise typer.Exit(_apply_to_parquet(paths, common, output))
     run = Run(paths, common, keep_text=True)
     dirty = False
     several = run.several()
@@ -347,6 +380,50 @@ def apply(paths: Paths, common: Common,
                 continue
             _err(f"fixed {result.path}")
     raise typer.Exit(run.finish(dirty))
+
+
+def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
+    """`apply --output OUT.parquet`: every dump's rows, with repaired/changed/findings/error, to one file."""
+    from cardfix import dumps
+    from cardfix.arrow import repair_batch
+
+    run = Run(paths, common, keep_text=True)
+    if not all(_is_dump(p) for p in paths):
+        _fail("--output takes parquet dumps only (a .parquet file or a folder of them)")
+    batches = (repair_batch(batch, dumps.CARD_COLUMN, settings_=run.settings)
+               for path in paths for batch in dumps.batches(path))
+    tallied = (_tally_batch(run, batch) for batch in batches)
+    rows = dumps.write(tallied, output)
+    _err(f"wrote {plural(rows, 'row')} to {output}")
+    return run.finish(bool(run.tally.counts["changed"]))
+
+
+def _tally_batch(run: Run, batch: Any) -> Any:
+    from cardfix import dumps
+
+    for result in dumps.batch_results(batch):
+        run.tally.add(result)
+    return batch
+
+
+@app.command(epilog=EXIT_HELP)
+@card_command
+def stats(paths: Paths, common: Common,
+          chart: Annotated[Optional[str], typer.Option(
+              metavar="FILE.svg", help="Also draw the cards each rule would fix or reports on.")] = None,
+          format: Annotated[StatsFormat, typer.Option("--format", help="Output format.")] = StatsFormat.markdown,
+          ) -> None:
+    """Count cards by generator and by the rules they need: the table people who study cards publish."""
+    from cardfix import stats as stats_module
+
+    run = Run(paths, common, keep_text=True)
+    counted = stats_module.collect((r, stats_module.generator_of(r.original)) for r in run.results(
+        include_errors=True))
+    _out(stats_module.as_json(counted) if format is StatsFormat.json else stats_module.markdown(counted))
+    if chart is not None:
+        with open(chart, "w", encoding="utf-8") as handle:
+            handle.write(stats_module.svg_chart(counted))
+    raise typer.Exit(EXIT_ERROR if counted.errors else EXIT_CLEAN)
 
 
 @app.command(epilog=EXIT_HELP)
@@ -400,6 +477,43 @@ class Stream:
         if self.format is Format.json:
             return "\n]\n" if self.written else "[]\n"
         return ""
+
+
+@app.command("hub", epilog=EXIT_HELP)
+@card_command
+def hub_command(
+        repo_ids: Annotated[Optional[list[str]], typer.Argument(
+            metavar="REPO_ID", help="Model repositories (ORG/NAME).", show_default=False)] = None,
+        author: Annotated[Optional[str], typer.Option(metavar="ORG", help="Every model of this account.")] = None,
+        search: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Every model whose id has TEXT.")] = None,
+        from_file: Annotated[Optional[str], typer.Option(
+            "--from", metavar="FILE", help="Repository ids, one a line (- for stdin).")] = None,
+        push: Annotated[Optional[str], typer.Option(
+            metavar="pr|commit", help="Open a pull request, or commit; default: print the diffs.")] = None,
+        max_prs: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Stop after N pushes.")] = None,
+        *, common: Common) -> None:
+    """Repair the cards of Hub model repositories: diffs, or --push pr|commit (exit 1 if any changed)."""
+    try:  # here: huggingface_hub is an optional extra, needed by this command only
+        from cardfix import hub
+    except ImportError as exc:
+        _fail(f"hub needs huggingface_hub ({exc}): pip install 'cardfix[hub]'")
+        return
+    tally = hub.HubTally()
+    try:
+        settings = api.settings_from(["."], common.flags)
+        options = hub.HubOptions(push=push, max_prs=max_prs, report=common.report)
+        ids = hub.repo_ids(repo_ids or (), author=author, search=search, from_file=from_file, options=options)
+        for outcome in hub.repair_repos(ids, settings, options):
+            tally.add(outcome)
+            if diff := outcome.diff():
+                _out(diff)
+            elif (line := outcome.message()) is not None:
+                _err(line)
+    except (ValueError, hub.HubError) as exc:  # a rule, configuration or option the run cannot use; no token
+        _fail(f"--{exc}" if type(exc) is ValueError else str(exc))
+    if not common.quiet:
+        _err(tally.summary())
+    raise typer.Exit(tally.exit_code(common.exit_zero))
 
 
 def _rules() -> list[Rule]:
@@ -492,9 +606,9 @@ def _jsonable(value: object) -> object:
 
 def main() -> None:
     """Entry point: no traceback ever reaches the user."""
-    from cardfix.bulk import EXIT_TERMINATED, Terminated, exit_on_sigterm  # here: only main owns signals
+    from cardfix.files import EXIT_TERMINATED, Terminated, exit_on_signals  # here: only main owns signals
 
-    exit_on_sigterm()
+    exit_on_signals()
     terminated = False
     try:
         try:
