@@ -6,12 +6,15 @@ Everything here does I/O and turns each failure into a one-line reason; the repa
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from cardfix.card import CardError, decode
 from cardfix.core import Result, error, repair
@@ -19,6 +22,8 @@ from cardfix.settings import Settings
 
 CARD_NAME = "README.md"
 STDIN = "-"
+NOT_REGULAR = "not a regular file"
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,11 @@ def repair_target(target: Target, settings: Settings, *, keep_text: bool = True)
 
 
 def _read(path: str, max_bytes: int | None) -> bytes:
-    if max_bytes is not None and os.stat(path).st_size > max_bytes:
-        raise CardError(_too_big(os.stat(path).st_size, max_bytes))
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):  # a card that became a FIFO since discovery: opening it would block
+        raise CardError(NOT_REGULAR)
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise CardError(_too_big(info.st_size, max_bytes))
     return Path(path).read_bytes()
 
 
@@ -88,7 +96,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Targ
     paths = list(paths)
     patterns = tuple(exclude)
     kinds = {raw: _kind(raw) for raw in paths}
-    named = {_key(raw) for raw, kind in kinds.items() if kind[0] in ("file", "dir")}
+    named = {_key(raw) for raw, kind in kinds.items() if kind[0] in ("file", "dir", "other")}
     done: set[str] = set()
     for raw in paths:
         kind, error = kinds[raw]
@@ -120,7 +128,7 @@ def _kind(raw: str) -> tuple[str, str | None]:
         return "dir", None
     if stat.S_ISREG(mode):
         return "file", None
-    return "other", "not a regular file"
+    return "other", NOT_REGULAR
 
 
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
@@ -142,8 +150,8 @@ def _walk(top: str, skip: set[str]) -> Iterator[Target]:
         path, kind = entry
         if kind != "dir" or (skip and path != top and _key(path) in skip):
             found = True
-            if kind == "file":
-                yield Target(path)
+            if kind in ("file", "other"):
+                yield Target(path, NOT_REGULAR if kind == "other" else None)
             continue  # "named", or a directory that is a PATH of its own: processed in its turn
         try:
             children = _listing(path, skip)
@@ -157,8 +165,8 @@ def _walk(top: str, skip: set[str]) -> Iterator[Target]:
 
 
 def _listing(folder: str, skip: set[str]) -> list[tuple[str, str]]:
-    """The directory's README.md ("file", or "named" when it is a PATH of its own) and subdirectories
-    ("dir"), in the order their paths sort."""
+    """The directory's README.md ("file", "other" when it is not a regular file, or "named" when it is a
+    PATH of its own) and subdirectories ("dir"), in the order their paths sort."""
     entries: list[tuple[str, str, str]] = []
     with os.scandir(folder) as scan:
         for entry in scan:
@@ -171,23 +179,156 @@ def _listing(folder: str, skip: set[str]) -> list[tuple[str, str]]:
                     entries.append((entry.name + "/", os.path.join(folder, entry.name), "dir"))
             elif entry.name == CARD_NAME:
                 path = os.path.join(folder, entry.name)
-                entries.append((entry.name, path, "named" if skip and _key(path) in skip else "file"))
+                entries.append((entry.name, path, "named" if skip and _key(path) in skip else _card_kind(entry)))
     entries.sort()
     return [(path, kind) for _, path, kind in entries]
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Write via a temporary file in the same directory and `os.replace`, keeping the file's mode."""
-    target = Path(path)
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".cardfix", dir=target.parent)
+def _card_kind(entry: os.DirEntry[str]) -> str:
+    """"file" for a regular file or a link to one (Hub cache snapshots link to blobs); "other" for a FIFO,
+    socket or device, which is never opened (a FIFO would block the run until something writes to it).
+    A link that leads nowhere stays "file": reading it then says why (missing, a loop)."""
     try:
+        return "file" if stat.S_ISREG(entry.stat().st_mode) else "other"
+    except OSError:
+        return "file"
+
+
+class Terminated(SystemExit):
+    """SIGTERM, as an exit: `finally` blocks run (the pool's workers are ended) and nothing that catches
+    `Exception` swallows it."""
+
+    def __init__(self) -> None:
+        super().__init__(EXIT_TERMINATED)
+
+
+class _Signals:
+    """Whether a card is being written, and the exit a signal asked for meanwhile (see `_whole`)."""
+
+    writing = False
+    pending: type[BaseException] | None = None
+
+
+def exit_on_signals() -> None:
+    """SIGTERM (`kill`, `timeout`, a cancelled CI job) ends the run as `Terminated`, Ctrl-C as
+    KeyboardInterrupt, as usual, but never in the middle of writing a card."""
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    exit_as = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    if _Signals.writing:
+        _Signals.pending = exit_as
+        return
+    raise exit_as
+
+
+@contextmanager
+def _whole() -> Iterator[None]:
+    """A write, once begun, finishes or is undone before a signal ends the run. `finally` alone cannot
+    promise that: the exit could land after a temporary file is made but before its name is known."""
+    _Signals.writing = True
+    try:
+        yield
+    finally:
+        _Signals.writing = False
+        exit_as, _Signals.pending = _Signals.pending, None
+        if exit_as is not None:
+            raise exit_as
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Rewrite a card without damaging anything around it. A symlink is written through to its target and
+    stays a link (Hub cache snapshots are links to blobs); the file keeps its mode, owner and group, and
+    its hard links. A reader sees the old card or the new one, except where only an in-place write keeps
+    the file's links or owner (`_write_into`)."""
+    with _whole():
+        _write_safely(path, data)
+
+
+def _write_safely(path: str, data: bytes) -> None:
+    target = os.path.realpath(path, strict=True)
+    info = os.stat(target)
+    if info.st_nlink > 1:  # os.replace would give this name a new inode, splitting it from its other links
+        _write_into(target, data, path)
+        return
+    try:
+        _replace(target, data, info, path)
+    except _OwnerNotKept:
+        _write_into(target, data, path)  # the same inode keeps its owner
+
+
+class _OwnerNotKept(Exception):
+    """The temporary file cannot be given the card's owner or group (only root may give files away)."""
+
+
+def _replace(target: str, data: bytes, info: os.stat_result, card: str) -> None:
+    """Atomic: a temporary file beside `target` with its owner, group and mode, renamed over it."""
+    tmp = _temporary_copy(target, data, card)
+    try:
+        _keep_owner(tmp, info)
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
+        os.replace(tmp, target)
+    except BaseException:  # SIGTERM (an exit) included: no temporary file is left behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _keep_owner(tmp: str, info: os.stat_result) -> None:
+    """Without this the rename would hand the card to whoever ran cardfix (or to the directory's group)."""
+    made = os.stat(tmp)
+    if (made.st_uid, made.st_gid) == (info.st_uid, info.st_gid):
+        return
+    try:
+        os.chown(tmp, info.st_uid, info.st_gid)
+    except PermissionError as exc:
+        raise _OwnerNotKept from exc
+
+
+def _write_into(target: str, data: bytes, card: str) -> None:
+    """Write into the card's own inode, which keeps its hard links and owner. That is not atomic, so the
+    old content is first copied beside it: a failed write puts it back and removes the copy; only a crash
+    mid-write leaves the copy (`.README.md.*.cardfix`) for a person to restore from."""
+    with open(target, "r+b") as handle:
+        old = handle.read()
+        backup = _temporary_copy(target, old, card)
+        try:
+            _overwrite(handle, data)
+        except BaseException:
+            _overwrite(handle, old)  # should this fail too, the copy stays: the old content's last one
+            os.unlink(backup)
+            raise
+    os.unlink(backup)
+
+
+def _overwrite(handle: BinaryIO, data: bytes) -> None:
+    handle.seek(0)
+    handle.write(data)
+    handle.truncate()
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _temporary_copy(target: str, data: bytes, card: str) -> str:
+    """A new file holding `data`, on disk before anything relies on it, beside `target`: the same file
+    system, so os.replace is atomic. Its hidden name never is README.md, so a walk never takes one that a
+    killed run left for a card."""
+    folder, name = os.path.split(target)
+    tmp = None
+    try:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".cardfix", dir=folder)
+        except PermissionError as exc:
+            where = f"{folder} " if os.path.islink(card) else ""  # a link's target lives elsewhere: name it
+            raise PermissionError(exc.errno, f"the directory {where}is not writable "
+                                  "(cardfix writes a temporary file beside the card)") from exc
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        return tmp
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
