@@ -176,7 +176,7 @@ def test_the_configuration_is_validated_like_the_command_line(tmp_path: Path, co
     card.write_text(_sections_card())
     code, out, err = invoke("check", str(card))
     assert (code, out) == (2, b"")
-    assert err.startswith("cardfix: ") and message in err and "\n" == err[-1] and err.count("\n") == 1
+    assert err.startswith("cardfix: ") and message in err and err[-1] == "\n" and err.count("\n") == 1
 
 
 def test_option_values_no_rule_can_use_are_usage_errors() -> None:
@@ -238,7 +238,7 @@ def test_sarif_and_junit_carry_every_finding(tmp_path: Path) -> None:
 
 
 def test_statistics_count_by_rule(tmp_path: Path) -> None:
-    code, out, _ = invoke("check", "--statistics", *(str(p) for p in sorted((ROOT / "golden").glob("trust-*.in.md"))))
+    _code, out, _ = invoke("check", "--statistics", *(str(p) for p in sorted((ROOT / "golden").glob("trust-*.in.md"))))
     lines = out.decode().splitlines()
     counts = [int(line.split()[0]) for line in lines]
     assert counts == sorted(counts, reverse=True) and any(" CF101 " in line for line in lines)
@@ -246,9 +246,9 @@ def test_statistics_count_by_rule(tmp_path: Path) -> None:
 
 def test_stdin_filename_names_the_card_and_report_dash_is_stdout() -> None:
     card = _sections_card().encode()
-    code, out, err = invoke("check", "--stdin-filename", "org/model/README.md", "-", stdin=card)
+    _, out, _ = invoke("check", "--stdin-filename", "org/model/README.md", "-", stdin=card)
     assert out.decode().startswith("org/model/README.md:")
-    code, out, _ = invoke("diff", "-q", "--report", "-", "-", stdin=card)
+    _, out, _ = invoke("diff", "-q", "--report", "-", "-", stdin=card)
     reports = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
     assert reports and reports[0]["path"] == "-" and reports[0]["changed"] is True
 
