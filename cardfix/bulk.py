@@ -43,8 +43,8 @@ def process(targets: Iterable[Target], settings: Settings, *, keep_text: bool = 
     """Results in the order of `targets`, whatever `settings.jobs` is. Streaming: `targets` is read only a
     few chunks ahead of the results handed out, so memory does not grow with the number of cards."""
     targets = iter(targets)
-    head = list(itertools.islice(targets, 2 * CHUNK))
-    jobs = settings.jobs
+    head = list(itertools.islice(targets, max(2, settings.jobs) * CHUNK))
+    jobs = min(settings.jobs, -(-len(head) // CHUNK))  # no more workers than chunks to hand out
     # Workers are forked so they share the loaded rules; without fork (Windows) the run is sequential.
     if jobs <= 1 or len(head) < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
         for target in itertools.chain(head, targets):

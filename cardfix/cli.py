@@ -120,6 +120,9 @@ COMMON_FLAGS: dict[str, tuple[Any, Any]] = {
         metavar="FILE", help="Write one JSON object per card to this .jsonl file (- for stdout).")], None),
     "config": (Annotated[Optional[str], typer.Option(
         "--config", metavar="FILE", help="Use this .cardfix.toml / pyproject.toml.")], None),
+    "force_exclude": (Annotated[bool, typer.Option(
+        "--force-exclude", help="Apply the configuration's exclude to files named on the command line too.")],
+                      False),
     "exit_zero_even_if_changed": (Annotated[bool, typer.Option(
         "--exit-zero-even-if-changed", help="Exit 0 when cards changed.")], False),
     "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")], False),
@@ -153,7 +156,7 @@ def _common(given: dict[str, Any]) -> Common:
                       repo_id=given["repo_id"], base_model=given["base_model"],
                       results_from=_value(given["results_from"]), placeholders=_value(given["placeholders"]))
     flags = Flags(options, _split(given["select"]), _split(given["ignore"]), given["config"], given["max_size"],
-                  given["jobs"])
+                  given["jobs"], given["force_exclude"])
     return Common(flags, given["report"], given["exit_zero_even_if_changed"], given["quiet"], given["stdin_filename"])
 
 
@@ -242,8 +245,7 @@ class Run:
         on_disk: list[str] = []
         for path in self.paths:
             if path != STDIN and _is_dump(path):
-                yield from api.process(api.discover(on_disk, self.settings.exclude), self.settings,
-                                       keep_text=self.keep_text)
+                yield from api.process(self._discover(on_disk), self.settings, keep_text=self.keep_text)
                 on_disk = []
                 from cardfix import dumps
 
@@ -251,8 +253,7 @@ class Run:
             else:
                 on_disk.append(path)
         if on_disk:
-            yield from api.process(api.discover(on_disk, self.settings.exclude), self.settings,
-                                   keep_text=self.keep_text)
+            yield from api.process(self._discover(on_disk), self.settings, keep_text=self.keep_text)
 
     def several(self) -> bool:
         """Whether the PATHs name more than one card (a walk that stops at the second)."""
@@ -266,7 +267,11 @@ class Run:
         return EXIT_CHANGED if dirty and not self.common.exit_zero else EXIT_CLEAN
 
     def _targets(self) -> Iterator[api.Target]:
-        return api.discover(self.paths, self.settings.exclude)
+        return self._discover(self.paths)
+
+    def _discover(self, paths: list[str]) -> Iterator[api.Target]:
+        s = self.settings
+        return api.discover(paths, s.exclude, s.root, s.force_exclude)
 
     def _count_cards(self) -> int:
         """The number of cards, for the progress bar: a walk of its own, so none is held in memory."""
@@ -490,7 +495,8 @@ def hub_command(
             "--from", metavar="FILE", help="Repository ids, one a line (- for stdin).")] = None,
         push: Annotated[Optional[str], typer.Option(
             metavar="pr|commit", help="Open a pull request, or commit; default: print the diffs.")] = None,
-        max_prs: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Stop after N pushes.")] = None,
+        max_prs: Annotated[Optional[int], typer.Option(
+            min=1, metavar="N", help="Stop after N pushes (a dry run: after N changed cards).")] = None,
         *, common: Common) -> None:
     """Repair the cards of Hub model repositories: diffs, or --push pr|commit (exit 1 if any changed)."""
     try:  # here: huggingface_hub is an optional extra, needed by this command only

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from cardfix.card import CardError, decode
 from cardfix.core import Result, error, repair
-from cardfix.settings import Settings
+from cardfix.settings import Settings, path_matches, relative_to
 
 CARD_NAME = "README.md"
 STDIN = "-"
@@ -86,12 +86,15 @@ def write_in_place(result: Result) -> Result:
     return result
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Target]:
+def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None = None,
+             force_exclude: bool = False) -> Iterator[Target]:
     """Expand PATHs to their README.md files, lazily: memory does not grow with the number of cards.
 
     PATHs come in the order given; below a directory, cards come in sorted path order (hidden
     directories skipped, symlinked ones not followed). A card named twice comes once: a directory's
-    walk leaves out the files and directories that are PATHs of their own.
+    walk leaves out the files and directories that are PATHs of their own. `exclude` patterns match
+    paths relative to `root` (the configuration's folder); a file named as a PATH is processed even if
+    they match, unless `force_exclude` (as ruff does).
     """
     paths = list(paths)
     patterns = tuple(exclude)
@@ -108,8 +111,9 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Targ
             targets: Iterable[Target] = _walk(raw, named - {key})
         else:
             targets = [Target(raw, error)]
+        checked = kind == "dir" or force_exclude
         for target in targets:
-            if target.error or not _excluded(target.path, patterns):
+            if target.error or not checked or not _excluded(target.path, patterns, root):
                 yield target
 
 
@@ -131,9 +135,11 @@ def _kind(raw: str) -> tuple[str, str | None]:
     return "other", NOT_REGULAR
 
 
-def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    pure = Path(path)
-    return any(pure.match(p) or any(part == p.strip("/") for part in pure.parts) for p in patterns)
+def _excluded(path: str, patterns: tuple[str, ...], root: str | None) -> bool:
+    if not patterns:
+        return False
+    relative = relative_to(path, root)
+    return any(path_matches(relative, pattern) for pattern in patterns)
 
 
 def _walk(top: str, skip: set[str]) -> Iterator[Target]:

@@ -17,6 +17,7 @@ from cardfix.options import Options
 from cardfix.ruleset import Rule, load_rules, override_params, select_rules
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_JOBS_PER_CPU = 4  # more workers than this only contend for the same cores
 # Options that are rule parameters: option field -> the parameter of every action that has it.
 OPTION_PARAMS = {"results_from": "results_from", "placeholders": "placeholders"}
 
@@ -71,6 +72,7 @@ class Flags:
     config: str | None = None
     max_size: int | None = None
     jobs: int | None = None
+    force_exclude: bool = False
 
 
 def make_settings(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
@@ -99,8 +101,10 @@ def settings_from(paths: Iterable[str], flags: Flags) -> Settings:
     select = flags.select or config.get("select")
     ignore = [*flags.ignore, *config.get("ignore", [])]
     max_bytes = flags.max_size or config.get("max-size") or DEFAULT_MAX_BYTES
-    return make_settings(select, ignore, options, config=config, max_bytes=max_bytes,
-                         jobs=flags.jobs or config.get("jobs") or os.cpu_count() or 1)
+    cpus = os.cpu_count() or 1
+    jobs = min(flags.jobs or config.get("jobs") or cpus, MAX_JOBS_PER_CPU * cpus)
+    chosen = make_settings(select, ignore, options, config=config, max_bytes=max_bytes, jobs=jobs)
+    return replace(chosen, force_exclude=flags.force_exclude)
 
 
 def with_options(rules: tuple[Rule, ...], options: Options) -> tuple[Rule, ...]:

@@ -256,3 +256,41 @@ def test_stdin_filename_names_the_card_and_report_dash_is_stdout() -> None:
 def test_short_help_and_exit_codes_in_the_help() -> None:
     code, out, _ = invoke("check", "-h")
     assert code == 0 and b"Exit codes: 0 nothing to change" in out and b"--select CODES" in out
+
+
+def _tree(root: Path, folders: list[str]) -> None:
+    for folder in folders:
+        (root / folder).mkdir(parents=True)
+        (root / folder / "README.md").write_text(_sections_card())
+
+
+def _checked(*args: str) -> set[str]:
+    _, out, _ = invoke("check", "-q", *args)
+    return {line.split(":")[0] for line in out.decode().splitlines()}
+
+
+def test_exclude_globs_match_paths_relative_to_the_configuration(tmp_path: Path) -> None:
+    project = tmp_path / "archive" / "proj"  # an excluded name above the configuration must not matter
+    _tree(project, ["x/drafts/d", "kept", "archive/old"])
+    (project / ".cardfix.toml").write_text('exclude = ["*/drafts/*", "archive"]\n')
+    assert _checked(str(project)) == {str(project / "kept" / "README.md")}
+
+
+def test_a_file_named_on_the_command_line_is_processed_even_if_excluded_unless_forced(tmp_path: Path) -> None:
+    _tree(tmp_path, ["drafts/a"])
+    (tmp_path / ".cardfix.toml").write_text('exclude = ["drafts"]\n')
+    card = str(tmp_path / "drafts" / "a" / "README.md")
+    assert _checked(card) == {card}
+    assert _checked("--force-exclude", card) == set()
+    assert _checked(str(tmp_path)) == set()
+
+
+def test_jobs_are_capped_by_the_cpus_and_the_cards(tmp_path: Path) -> None:
+    import os
+
+    from cardfix.api import Flags, settings_from
+
+    assert settings_from([str(tmp_path)], Flags(jobs=10_000)).jobs == 4 * (os.cpu_count() or 1)
+    _tree(tmp_path, ["a", "b"])
+    code, _, err = invoke("check", "-q", "--jobs", "64", str(tmp_path))  # two cards: one process suffices
+    assert code == 1 and "Traceback" not in err
