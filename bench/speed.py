@@ -1,0 +1,127 @@
+"""The speed figures of the Hub issue, against huggingface_hub's ModelCard round trip on the same cards.
+
+    python bench/speed.py [--cards DIR] [--repeat N] [--no-dask]
+
+One process, CPU time (best of --repeat), cards/s and the ratio to huggingface_hub for three sets:
+  hub mix       the folder's cards no Trainer wrote (the corpus: 700 picked at random from the Hub) and a
+                quarter as many Trainer cards, about the share the Trainer has on a Hub snapshot
+  whole folder  every card of the folder (the corpus: 70% Trainer cards)
+  trainer only  the cards the Trainer or its Keras callback wrote
+  second run    the hub mix after one `apply` (cards with nothing left to fix)
+Then the parquet path (a dump of the hub mix, `check` through cardfix.dumps) against the in-memory API on
+the same cards, and Dask on a LocalCluster of 2 worker processes against one process (wall time).
+Needs: pip install -e '.[bench]'. Figures only: nothing here asserts anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CARDS = HERE.parent.parent / "shared" / "corpus" / "bulk"
+GENERATED = ("generated_from_trainer", "generated_from_keras_callback")
+
+
+def best_cpu(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def best_wall(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def contenders(texts: list[str]) -> dict[str, Callable[[], object]]:
+    from huggingface_hub import ModelCard
+
+    from cardfix.api import check_text, repair, settings
+
+    chosen = settings()
+    return {
+        "huggingface_hub": lambda: [str(ModelCard(t, ignore_metadata_errors=True)) for t in texts],
+        "cardfix check": lambda: [check_text(t, chosen) for t in texts],
+        "cardfix apply": lambda: [repair(t).text for t in texts],
+    }
+
+
+def report_set(name: str, texts: list[str], repeat: int) -> None:
+    seconds = {label: best_cpu(fn, repeat) for label, fn in contenders(texts).items()}
+    base = seconds["huggingface_hub"]
+    figures = ", ".join(f"{label} {len(texts) / s:,.0f}/s ({base / s:.2f}x)" for label, s in seconds.items())
+    print(f"{name} ({len(texts)} cards): {figures}")
+
+
+def parquet_vs_memory(texts: list[str], repeat: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cardfix import dumps
+    from cardfix.api import check_text, settings
+
+    chosen = settings()
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "dump.parquet")
+        pq.write_table(pa.table({"modelId": [f"org/m{i}" for i in range(len(texts))], "card": texts}), path)
+        memory = best_cpu(lambda: [check_text(t, chosen) for t in texts], repeat)
+        dump = best_cpu(lambda: sum(1 for _ in dumps.results(path, check=True)), repeat)
+    print(f"parquet check {len(texts) / dump:,.0f}/s vs in-memory check {len(texts) / memory:,.0f}/s: "
+          f"{memory / dump:.2f}x")
+
+
+def dask_vs_one(texts: list[str], repeat: int) -> None:
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client, LocalCluster
+
+    from cardfix.arrow import repair_pandas
+
+    frame = pd.DataFrame({"modelId": [f"org/m{i}" for i in range(len(texts))], "card": texts})
+    one = best_wall(lambda: repair_pandas(frame), repeat)
+    meta = repair_pandas(frame.iloc[:1]).iloc[:0]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster):
+        ddf = dd.from_pandas(frame, npartitions=8).persist()
+        ddf.map_partitions(repair_pandas, meta=meta).compute()  # warm the workers
+        two = best_wall(lambda: ddf.map_partitions(repair_pandas, meta=meta).compute(), repeat)
+    print(f"dask, 2 workers: {two:.2f}s vs one process {one:.2f}s: {one / two:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cards", type=Path, default=DEFAULT_CARDS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # huggingface_hub warns once per card without front matter
+    from cardfix.api import repair
+
+    every = [p.read_bytes().decode("utf-8") for p in sorted(args.cards.glob("*.md"))]
+    trainer = [t for t in every if any(tag in t for tag in GENERATED)]
+    others = [t for t in every if not any(tag in t for tag in GENERATED)]
+    mix = others + trainer[: len(others) // 3]  # trainer cards a quarter of the mix
+    second = [repair(t).text for t in mix]
+    report_set("hub mix", mix, args.repeat)
+    report_set("whole folder", every, args.repeat)
+    report_set("trainer only", trainer, args.repeat)
+    report_set("second run", second, args.repeat)
+    parquet_vs_memory(mix, args.repeat)
+    if not args.no_dask:
+        dask_vs_one(mix, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
