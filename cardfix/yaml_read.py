@@ -84,17 +84,24 @@ def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
         if id(node) in seen:  # an alias: its node was checked where it was defined
             continue
         seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.tag.endswith(":str"):
-                    if key.value in keys and key.value != "<<":
-                        return key
-                    keys.add(key.value)
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
+        if type(node) is yaml.MappingNode:
+            keys = [(k.tag, k.value) for k, _ in node.value if type(k) is yaml.ScalarNode and k.value != "<<"]
+            if len(set(keys)) != len(keys):
+                return _second(node)
+            stack += [v for _, v in node.value if type(v) is not yaml.ScalarNode]
+        elif type(node) is yaml.SequenceNode:
+            stack += [v for v in node.value if type(v) is not yaml.ScalarNode]
     return None
+
+
+def _second(node: yaml.MappingNode) -> yaml.ScalarNode:
+    found: set[tuple[str, str]] = set()
+    for key, _ in node.value:
+        if type(key) is yaml.ScalarNode and key.value != "<<":
+            if (key.tag, key.value) in found:
+                return key
+            found.add((key.tag, key.value))
+    raise AssertionError("a mapping with a duplicate key has one")
 
 
 def _not_yaml(exc: yaml.YAMLError) -> FrontMatterError:
