@@ -27,21 +27,13 @@ DEFAULT_CARDS = HERE.parent.parent / "shared" / "corpus" / "bulk"
 GENERATED = ("generated_from_trainer", "generated_from_keras_callback")
 
 
-def best_cpu(fn: Callable[[], object], repeat: int) -> float:
+def best_of(fn: Callable[[], object], repeat: int, clock: Callable[[], float] = time.process_time) -> float:
+    """The least time of `repeat` runs: CPU time by default (one process), wall time for a cluster."""
     best = float("inf")
     for _ in range(repeat):
-        start = time.process_time()
+        start = clock()
         fn()
-        best = min(best, time.process_time() - start)
-    return best
-
-
-def best_wall(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best
 
 
@@ -59,7 +51,7 @@ def contenders(texts: list[str]) -> dict[str, Callable[[], object]]:
 
 
 def report_set(name: str, texts: list[str], repeat: int) -> None:
-    seconds = {label: best_cpu(fn, repeat) for label, fn in contenders(texts).items()}
+    seconds = {label: best_of(fn, repeat) for label, fn in contenders(texts).items()}
     base = seconds["huggingface_hub"]
     figures = ", ".join(f"{label} {len(texts) / s:,.0f}/s ({base / s:.2f}x)" for label, s in seconds.items())
     print(f"{name} ({len(texts)} cards): {figures}")
@@ -76,8 +68,8 @@ def parquet_vs_memory(texts: list[str], repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "dump.parquet")
         pq.write_table(pa.table({"modelId": [f"org/m{i}" for i in range(len(texts))], "card": texts}), path)
-        memory = best_cpu(lambda: [check_text(t, chosen) for t in texts], repeat)
-        dump = best_cpu(lambda: sum(1 for _ in dumps.results(path, check=True)), repeat)
+        memory = best_of(lambda: [check_text(t, chosen) for t in texts], repeat)
+        dump = best_of(lambda: sum(1 for _ in dumps.results(path, check=True)), repeat)
     print(f"parquet check {len(texts) / dump:,.0f}/s vs in-memory check {len(texts) / memory:,.0f}/s: "
           f"{memory / dump:.2f}x")
 
@@ -90,13 +82,13 @@ def dask_vs_one(texts: list[str], repeat: int) -> None:
     from cardfix.arrow import repair_pandas
 
     frame = pd.DataFrame({"modelId": [f"org/m{i}" for i in range(len(texts))], "card": texts})
-    one = best_wall(lambda: repair_pandas(frame), repeat)
+    one = best_of(lambda: repair_pandas(frame), repeat, time.perf_counter)
     meta = repair_pandas(frame.iloc[:1]).iloc[:0]
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster):
         ddf = dd.from_pandas(frame, npartitions=8).persist()
         ddf.map_partitions(repair_pandas, meta=meta).compute()  # warm the workers
-        two = best_wall(lambda: ddf.map_partitions(repair_pandas, meta=meta).compute(), repeat)
+        two = best_of(lambda: ddf.map_partitions(repair_pandas, meta=meta).compute(), repeat, time.perf_counter)
     print(f"dask, 2 workers: {two:.2f}s vs one process {one:.2f}s: {one / two:.2f}x")
 
 
