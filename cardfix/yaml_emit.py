@@ -150,7 +150,19 @@ def _dumper(style: Style) -> YAML:
     dumper.width = 4096  # never fold a long name or URL
     dumper.allow_unicode = True
     dumper.representer.add_representer(float, _represent_float)
+    dumper.representer.add_representer(str, _represent_str)
     return dumper
+
+
+_RESOLVER_1_1 = yaml.resolver.Resolver()
+
+
+def _represent_str(representer: Any, value: str) -> Any:
+    """ruamel (YAML 1.2) writes `yes`, `off`... plain, which YAML 1.1 (PyYAML, the Hub) reads as booleans:
+    quote a string that YAML 1.1 would resolve to anything but a string."""
+    tag = _RESOLVER_1_1.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    style = '"' if tag != "tag:yaml.org,2002:str" else None
+    return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 def _represent_float(representer: Any, value: float) -> Any:

@@ -1,0 +1,26 @@
+"""The card model (tests written to kill surviving mutants)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardfix.card import CardError, decode, parse_text
+
+
+@pytest.mark.parametrize(("body", "yaml_text", "card"), [
+    ("body\n", "license: mit\n", "---\nlicense: mit\n---\nbody\n"),
+    ("body\r\n", "license: mit\r\n\r\n", "---\r\nlicense: mit\r\n---\r\nbody\r\n"),
+    ("body\n", "\nlicense: mit", "---\n\nlicense: mit\n---\nbody\n"),  # only breaks at the end are dropped
+    ("body\n", "tags: [X] \n", "---\ntags: [X] \n---\nbody\n"),  # trailing spaces and letters are kept
+])
+def test_a_card_without_front_matter_gets_fences_around_the_new_yaml(body: str, yaml_text: str, card: str) -> None:
+    assert parse_text(body).with_front_matter(yaml_text).render() == card
+
+
+def test_binary_and_non_utf8_cards_are_refused_with_the_whole_reason() -> None:
+    with pytest.raises(CardError) as binary:
+        decode(b"\x00\x01binary")
+    assert str(binary.value) == "binary file (contains NUL bytes)"
+    with pytest.raises(CardError) as latin1:
+        decode(b"caf\xe9")
+    assert str(latin1.value) == "not UTF-8 (invalid byte at offset 3)"

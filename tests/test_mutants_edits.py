@@ -1,0 +1,53 @@
+"""Edit values and data equality (tests written to kill surviving mutants)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardfix import repair
+from cardfix.card import parse_text
+from cardfix.edits import BodyEdit, EditConflict, Origin, Outcome, Report, apply_body_edits, report, same_data
+
+
+def test_nan_in_the_front_matter_equals_itself_so_other_keys_can_still_be_fixed() -> None:
+    assert same_data(float("nan"), float("nan"))
+    assert same_data({"loss": [float("nan")]}, {"loss": [float("nan")]})
+    card = "---\ntags:\n- generated_from_trainer\nloss: .nan\n---\n# m\n"
+    result = repair(card, select=["CF103"])
+    assert result.changed and "library_name: transformers\n" in result.text
+    assert not any("not applied" in f.message for f in result.findings)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (True, True, True), (False, False, True),
+    (True, 1, False), (1, True, False), (False, 0, False), (0, False, False),
+    (1, 1.0, True),  # YAML `1` and `1.0` are the same number; only bool is kept apart
+    (["a"], "a", False), ([], "", False), ("a", ["a"], False),
+])
+def test_same_data_keeps_bool_apart_from_numbers_and_lists_apart_from_strings(a: object, b: object,
+                                                                              same: bool) -> None:
+    assert same_data(a, b) is same
+
+
+def test_a_report_carries_no_edits() -> None:
+    note = Report("note", 3)
+    assert report(note) == Outcome((), (note,))
+
+
+@pytest.mark.parametrize("edits", [
+    [BodyEdit(0, 3, "x"), BodyEdit(2, 4, "y")],
+    [BodyEdit(2, 4, "y"), BodyEdit(0, 3, "x")],  # in any order
+])
+def test_overlapping_body_edits_are_rejected_naming_the_offsets(edits: list[BodyEdit]) -> None:
+    with pytest.raises(EditConflict) as conflict:
+        apply_body_edits("abcdef", edits)
+    assert str(conflict.value) == "overlapping body edits at offsets 0-3 and 2"
+
+
+def test_body_edits_that_only_touch_end_to_end_both_apply() -> None:
+    assert apply_body_edits("abcd", [BodyEdit(2, 4, "Y"), BodyEdit(0, 2, "X")]) == "XY"
+
+
+def test_applying_no_body_edits_leaves_the_origin_as_it_is() -> None:
+    origin = Origin(parse_text("body"))
+    assert origin.after([]) == origin

@@ -1,0 +1,214 @@
+"""The fix loop's bookkeeping, pinned with small rules of its own (tests written to kill surviving mutants).
+
+Each rule here is a few lines acting on the body or the front matter, so the engine's behaviour (passes,
+deferral, read-back, findings) is asserted exactly and not through the real rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from cardfix.actions import Action
+from cardfix.card import parse_text
+from cardfix.edits import NOTHING, BodyEdit, Edit, Finding, Outcome, Report, SetKey, SetNode, fix
+from cardfix.engine import MAX_PASSES, EngineResult, run
+from cardfix.facts import Facts
+from cardfix.options import Options
+from cardfix.ruleset import Rule
+from cardfix.yaml_read import ParsedFrontMatter, parse_front_matter
+
+Act = Callable[[Facts], Outcome]
+
+
+def _rule(code: str, act: Act, level: int = 0) -> Rule:
+    def fn(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return act(facts)
+
+    return Rule(code, f"test-{code.lower()}", "s", Action(f"test_{code}", fn), True, True, {}, (), f"{code}.yaml",
+                level=level)
+
+
+def _run(text: str, *rules: Rule, verify: bool = True) -> EngineResult:
+    return run(parse_text(text), rules, Options(), verify=verify)
+
+
+def _replace(old: str, new: str, message: str) -> Act:
+    """A rule that rewrites the whole body `old` as `new`."""
+    return lambda facts: fix(message, 1, BodyEdit(0, len(old), new)) if facts.card.body == old else NOTHING
+
+
+def _set_key(key: str, value: Any, message: str, when: Callable[[Facts], bool] | None = None) -> Act:
+    """A rule that sets a top-level key it finds missing or different (and, if given, `when` holds)."""
+    def act(facts: Facts) -> Outcome:
+        if facts.metadata.get(key, object()) == value or (when is not None and not when(facts)):
+            return NOTHING
+        return fix(message, 1, SetKey(key, value))
+
+    return act
+
+
+def _stop(why: str) -> Finding:
+    return Finding("CF000", "engine", f"card left unchanged: {why}", None, False, "error")
+
+
+def test_a_card_with_nothing_to_fix_takes_one_pass() -> None:
+    result = _run("body\n", _rule("CF901", lambda facts: NOTHING))
+    assert (result.card.render(), result.findings, result.passes) == ("body\n", (), 1)
+
+
+def _grow_to(size: int) -> Act:
+    """A rule that adds an `x` until the body has `size` characters: one change per pass."""
+    return lambda facts: fix("grow", 1, BodyEdit(0, 0, "x")) if len(facts.card.body) < size else NOTHING
+
+
+def test_a_card_that_settles_on_the_last_allowed_pass_is_fixed() -> None:
+    result = _run("", _rule("CF901", _grow_to(MAX_PASSES - 1)))  # 9 changing passes and a quiet one
+    assert (result.card.render(), result.passes) == ("x" * (MAX_PASSES - 1), MAX_PASSES)
+    assert [f.code for f in result.findings] == ["CF901"]
+
+
+def test_a_card_that_needs_one_pass_more_than_the_limit_is_left_unchanged_with_one_engine_finding() -> None:
+    result = _run("", _rule("CF901", _grow_to(MAX_PASSES)))
+    assert (result.card.render(), result.passes) == ("", MAX_PASSES)
+    assert result.findings == (_stop(f"no fixed point after {MAX_PASSES} passes"),)  # the fixable ones dropped
+
+
+def test_a_cycle_that_does_not_return_to_the_input_is_caught_and_unfixable_findings_kept() -> None:
+    note = _rule("CF904", lambda facts: Outcome((), (Report("a note", 2),)))
+    result = _run("a", _rule("CF901", _replace("a", "b", "a->b")), _rule("CF902", _replace("b", "c", "b->c")),
+                  _rule("CF903", _replace("c", "b", "c->b")), note)
+    assert (result.card.render(), result.passes) == ("a", 3)  # a -> b -> c -> b again
+    assert result.findings == (Finding("CF904", "test-cf904", "a note", 2, False, "warning"),
+                               _stop("the rules undo each other's edits (a cycle)"))
+
+
+def test_a_rule_that_found_nothing_is_not_run_again_on_the_card_it_already_saw() -> None:
+    calls: list[str] = []
+
+    def watch(facts: Facts) -> Outcome:
+        calls.append(facts.card.body)
+        return NOTHING
+
+    result = _run("a", _rule("CF901", _replace("a", "b", "a->b")), _rule("CF902", watch, level=1))
+    assert (result.card.render(), result.passes, calls) == ("b", 2, ["b"])
+
+
+def test_a_rule_whose_body_edits_overlap_another_rules_waits_for_the_next_pass() -> None:
+    first = _rule("CF901", _replace("abc", "xyz", "whole"))
+    second = _rule("CF902", lambda facts: fix("middle", 1, BodyEdit(1, 2, "B")) if facts.card.body[1] == "b"
+                   else NOTHING)
+    result = _run("abc", first, second)
+    assert (result.card.render(), result.passes) == ("xyz", 2)  # second then reads "xyz" and has nothing to do
+
+
+def test_edits_of_two_rules_that_meet_end_to_end_apply_in_the_same_pass() -> None:
+    first = _rule("CF901", lambda facts: fix("X", 1, BodyEdit(0, 1, "X")) if facts.card.body[0] == "a" else NOTHING)
+    second = _rule("CF902", lambda facts: fix("Y", 1, BodyEdit(1, 2, "Y")) if facts.card.body[1] == "b" else NOTHING)
+    result = _run("ab", first, second)
+    assert (result.card.render(), result.passes) == ("XY", 2)
+
+
+def test_front_matter_edits_of_two_rules_apply_in_the_same_pass() -> None:
+    result = _run("---\nz: 0\n---\nx\n", _rule("CF901", _set_key("a", 1, "a")), _rule("CF902", _set_key("b", 2, "b")))
+    assert (result.card.render(), result.passes) == ("---\nz: 0\na: 1\nb: 2\n---\nx\n", 2)
+
+
+def test_an_edit_inside_a_key_another_rule_sets_this_pass_waits_for_the_next_pass() -> None:
+    whole = _rule("CF901", lambda facts: NOTHING if "o" in facts.metadata["m"]
+                  else fix("m", 1, SetKey("m", {**facts.metadata["m"], "o": 0})))
+    inner = _rule("CF902", lambda facts: NOTHING if facts.metadata["m"]["k"] == 5
+                  else fix("k", 1, SetNode(("m", "k"), 5)))
+    result = _run("---\nm:\n  k: 1\n---\nx\n", whole, inner)
+    assert (result.card.render(), result.passes) == ("---\nm:\n  k: 5\n  o: 0\n---\nx\n", 3)
+
+
+@pytest.mark.parametrize(("text", "edit"), [("a", BodyEdit(0, 1, "a")), ("---\nb: 2\n---\nx", SetKey("b", 2))])
+def test_an_edit_that_writes_what_is_already_there_changes_nothing(text: str, edit: Edit) -> None:
+    result = _run(text, _rule("CF901", lambda facts: fix("same", 1, edit)))
+    assert (result.card.render(), result.passes) == (text, 1)
+
+
+def test_overlapping_body_edits_of_one_rule_are_rejected_with_the_reason() -> None:
+    edits = (BodyEdit(0, 2, "x"), BodyEdit(1, 3, "y"))
+    reported = _rule("CF901", lambda facts: fix("two", 1, *edits))
+    silent = _rule("CF902", lambda facts: Outcome(edits))
+    result = _run("abcd", reported, silent)
+    why = "overlapping body edits at offsets 0-2 and 1"
+    assert (result.card.render(), result.passes) == ("abcd", 1)
+    assert result.findings == (Finding("CF902", "test-cf902", f"fix not applied: {why}", None, False, "error"),
+                               Finding("CF901", "test-cf901", f"two; fix not applied: {why}", 1, False, "error"))
+
+
+def test_a_front_matter_edit_that_does_not_read_back_is_dropped_once_and_not_retried() -> None:
+    # The body edit of pass 1 lets the second rule act in pass 2; its key cannot be added after a flow
+    # mapping, so the splice does not parse: dropped, reported once, refused in pass 3, the first fix kept.
+    body = _rule("CF901", _replace("a\n", "b\n", "a->b"))
+    key = _rule("CF902", _set_key("a", 1, "add a", when=lambda facts: facts.card.body == "b\n"))
+    result = _run("---\n{b: 2}\n---\na\n", body, key)
+    assert (result.card.render(), result.passes) == ("---\n{b: 2}\n---\nb\n", 3)
+    assert result.findings == (
+        Finding("CF901", "test-cf901", "a->b", 1, True),
+        Finding("CF902", "test-cf902",
+                "add a; fix not applied: the front-matter edit of 'a' did not read back as written", 1, False, "error"))
+
+
+def test_a_nested_edit_that_cannot_be_spliced_names_its_whole_path() -> None:
+    result = _run("---\nm: {}\n---\nx\n", _rule("CF901", lambda facts: NOTHING if facts.metadata["m"]
+                                                 else fix("m/x", 1, SetNode(("m", "x"), 1))))
+    assert result.card.render() == "---\nm: {}\n---\nx\n"
+    assert [f.message for f in result.findings] == [
+        "m/x; fix not applied: the front-matter edit of 'm/x' did not read back as written"]
+
+
+def test_edits_that_read_back_are_kept_when_another_of_the_same_pass_does_not() -> None:
+    # Pass 1 splices a bad edit (a key after a flow mapping) and a good one (b replaced inside it): one by one,
+    # the good one is kept. Pass 2 splices an edit into the text the good one left (d moved by one character).
+    bad = _rule("CF901", _set_key("a", 1, "add a"))
+    good = _rule("CF902", _set_key("b", 30, "b"))
+    later = _rule("CF903", _set_key("d", 1, "d", when=lambda facts: "b: 30" in facts.card.front_matter))
+    result = _run("---\n{b: 2, d: 0}\n---\nx\n", bad, good, later)
+    assert (result.card.render(), result.passes) == ("---\n{b: 30, d: 1}\n---\nx\n", 3)
+    assert sorted((f.code, f.message, f.fixable) for f in result.findings) == [
+        ("CF901", "add a; fix not applied: the front-matter edit of 'a' did not read back as written", False),
+        ("CF902", "b", True), ("CF903", "d", True)]
+
+
+def test_a_finding_made_after_a_fix_moved_the_text_names_the_line_as_read() -> None:
+    drop_first_line = _rule("CF901", lambda facts: fix("drop", 1, BodyEdit(0, 2, ""))
+                            if facts.card.body.startswith("x\n") else NOTHING)
+    point = _rule("CF902", lambda facts: Outcome((), (Report("here", facts.line_number(
+        facts.card.body.index("target"))),)), level=1)
+    result = _run("x\ny\ntarget\n", drop_first_line, point)
+    assert result.card.render() == "y\ntarget\n"
+    assert [(f.message, f.line) for f in result.findings] == [("drop", 1), ("here", 3)]
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+
+    def counting(text: str) -> ParsedFrontMatter:
+        parsed.append(text)
+        return parse_front_matter(text)
+
+    monkeypatch.setattr("cardfix.engine.parse_front_matter", counting)
+    return parsed
+
+
+def test_apply_reads_the_front_matter_back_once_per_pass_that_spliced(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _count_parses(monkeypatch)
+    result = _run("---\nz: 0\n---\nx\n", _rule("CF901", _set_key("a", 1, "a")), _rule("CF902", _set_key("b", 2, "b")))
+    assert result.card.render() == "---\nz: 0\na: 1\nb: 2\n---\nx\n"
+    assert parsed == ["z: 0", "z: 0\na: 1\nb: 2"]  # the input, then both splices read back together
+
+
+def test_check_does_not_read_splices_back_and_keeps_splicing_into_the_right_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _count_parses(monkeypatch)
+    add = _rule("CF901", _set_key("a", 1, "a"))
+    replace_later = _rule("CF902", _set_key("z", 5, "z", when=lambda facts: "a: 1" in facts.card.front_matter))
+    result = _run("---\nz: 0\n---\nx\n", add, replace_later, verify=False)
+    assert result.card.render() == "---\nz: 5\na: 1\n---\nx\n"  # z replaced where it stands, not added again
+    assert parsed == ["z: 0"]
