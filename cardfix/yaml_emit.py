@@ -31,8 +31,12 @@ def detect_style(root: yaml.Node | None) -> Style:
     seq_offset: int | None = None
     map_indent: int | None = None
     stack = [root] if root is not None else []
+    seen: set[int] = set()  # a recursive alias (`a: &x [*x]`) would loop forever
     while stack and (seq_offset is None or map_indent is None):
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 block = not getattr(value, "flow_style", True) and value.start_mark.line > key.start_mark.line
