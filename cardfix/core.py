@@ -46,6 +46,8 @@ def repair(text: str, settings: Settings, path: str | None = None, *, verify: bo
     except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card
         return Result(text, False, (), f"internal error, card left unchanged: {type(exc).__name__}: {exc}",
                       text, path)
+    if not verify:  # check: nothing was spliced, the engine says whether the card would change
+        return Result(text, outcome.changed, outcome.findings, None, text, path)
     new_text = outcome.card.render()
     return Result(new_text, new_text != text, outcome.findings, None, text, path)
 

@@ -5,12 +5,19 @@ facts; their edits are taken in rule order, and a rule whose edits would overlap
 level waits for the next pass, where it reads the card as the others left it. Front-matter edits are kept
 as data and spliced into the text at the end of the pass (earlier only when a later edit lands inside
 one); each splice is read back, and an edit that does not read back as written is dropped and reported.
-The loop ends when a pass changes nothing, gives up on a cycle or after MAX_PASSES.
+`check` (verify=False) writes nothing, so it splices nothing: its rules read the data.
+
+A later pass runs only the rules whose input changed since they last ran: a rule that changed the card
+(it must then find nothing more to do: that confirms its fix), one that waited, and one that reads the
+edits of a rule (`after:`, followed through) that changed the card after it ran. `strict=True` re-runs
+every rule after any change, as if each rule read every other: tests compare it with the default to
+show the rule files declare every read. The loop ends when a pass changes nothing, gives up on a cycle or
+after MAX_PASSES.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -46,9 +53,10 @@ UNCLOSED = ("the front matter is not closed as the Hub reads it (no `---` line f
 
 @dataclass(frozen=True)
 class EngineResult:
-    card: Card
+    card: Card  # with verify=False the front matter is left as read: `changed` says whether it would change
     findings: tuple[Finding, ...]
     passes: int
+    changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,15 +96,24 @@ class Turn(NamedTuple):
 
 @dataclass
 class _Run:
-    """One run's bookkeeping: findings (the first of each message), the version each rule last ran quiet
-    at, and the front-matter edits that did not read back (never tried again)."""
+    """One run's bookkeeping: findings (the first of each message), the version of the card each rule last
+    read, the version each rule last changed it at, and the front-matter edits that did not read back
+    (never tried again)."""
 
     verify: bool
     suppressions: Suppressions
+    reads: Mapping[str, frozenset[str]]  # by code: the rules whose edits it reads, itself included
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
-    quiet_at: dict[str, int] = field(default_factory=dict)
+    ran_at: dict[str, int] = field(default_factory=dict)  # absent: never ran, or waited (deferred)
+    changed_at: dict[str, int] = field(default_factory=dict)
     version: int = 0  # bumped by every applied change
+
     unreadable: list[FrontMatterEdit] = field(default_factory=list)
+
+    def due(self, rule: Rule) -> bool:
+        """Whether the rule's input changed since it last ran (or it never ran, or it waited)."""
+        ran = self.ran_at.get(rule.code)
+        return ran is None or any(self.changed_at.get(code, -1) > ran for code in self.reads[rule.code])
 
     def record(self, findings: Sequence[Finding]) -> None:
         for item in findings:
@@ -113,14 +130,15 @@ class _Run:
 
 
 def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = True,
-        suppressions: Suppressions = NO_SUPPRESSIONS) -> EngineResult:
+        suppressions: Suppressions = NO_SUPPRESSIONS, strict: bool = False) -> EngineResult:
     """Apply `rules` to `card` until a fixed point. Raises FrontMatterError if the input does not parse.
 
-    `verify=False` skips reading back the splices: for `check`, which reports findings and writes nothing.
+    `verify=False` splices nothing and reads nothing back: for `check`, which reports findings and writes
+    nothing. `strict=True` re-runs every rule after any change (see the module's docstring).
     """
     front_matter = parse_front_matter(card.front_matter)
     start = State(card, front_matter, Origin(card), front_matter.data)
-    state, log = start, _Run(verify, suppressions)
+    state, log = start, _Run(verify, suppressions, _reads(rules, strict))
     seen, last = {card.render()}, card.render()
     levels = _levels(rules)
     for passes in range(1, MAX_PASSES + 1):
@@ -129,13 +147,41 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
             state = _run_level(state, level, options, log)
         state = _splice_pending(state, log)
         if log.version == before:
-            return EngineResult(state.card, by_line(log.findings.values()), passes)
+            return EngineResult(state.card, by_line(log.findings.values()), passes, _changed(start, state))
         text = state.card.render()
         if text != last and text in seen:  # (the same text again: an edit was dropped, the next pass settles)
             return _give_up(start, log, passes, "the rules undo each other's edits (a cycle)")
         seen.add(text)
         last = text
     return _give_up(start, log, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
+
+
+def _reads(rules: Sequence[Rule], strict: bool) -> dict[str, frozenset[str]]:
+    """By code: the rule itself and the rules whose edits it reads, `after:` followed through (every rule
+    when `strict`)."""
+    if strict:
+        every = frozenset(rule.code for rule in rules)
+        return {rule.code: every for rule in rules}
+    after = {rule.code: rule.after for rule in rules}
+    reads: dict[str, frozenset[str]] = {}
+    for code in after:
+        found, todo = {code}, list(after[code])
+        while todo:
+            other = todo.pop()
+            if other not in found:
+                found.add(other)
+                todo += after.get(other, ())
+        reads[code] = frozenset(found)
+    return reads
+
+
+def _changed(start: State, end: State) -> bool:
+    """Whether the card changed (with verify=False, the data stands for the front matter's text)."""
+    if end.card.body != start.card.body:
+        return True
+    if end.pending:
+        return not same_data(end.data, start.data)
+    return end.card.front_matter != start.card.front_matter
 
 
 def _levels(rules: Sequence[Rule]) -> list[list[Rule]]:
@@ -147,7 +193,9 @@ def _levels(rules: Sequence[Rule]) -> list[list[Rule]]:
 
 def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run) -> State:
     """The rules of one level on the same facts; their edits applied together, in rule order."""
-    due = [rule for rule in rules if log.quiet_at.get(rule.code) != log.version]
+    due = [rule for rule in rules if log.due(rule)]
+    if not due:
+        return state
     facts = state.facts
     turns = [Turn(rule, rule.action.fn(facts, rule.params, options)) for rule in due]
     if log.suppressions.blocks:
@@ -155,10 +203,13 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
     seen_version = log.version  # what every rule of the level saw
     state, turns = _apply_level(state, turns, log)
     for turn in turns:
+        if turn.deferred:
+            log.ran_at.pop(turn.rule.code, None)
+        else:
+            log.ran_at[turn.rule.code] = seen_version
         if turn.applied:
             log.version += 1
-        elif not turn.deferred:
-            log.quiet_at[turn.rule.code] = seen_version
+            log.changed_at[turn.rule.code] = log.version
         if turn.outcome.reports or turn.problem:
             log.record(_findings(turn))
     return state
@@ -246,13 +297,12 @@ def _with_edits(state: State, body_edits: Sequence[BodyEdit], front: Sequence[Pe
 def _splice_pending(state: State, log: _Run) -> State:
     """Splice the pending edits into the front-matter text; when verifying, read it back, and drop (and
     report) an edit whose splice does not read as written."""
-    if not state.pending:
+    if not state.pending or not log.verify:
         return state
     edits = [p.edit for p in state.pending]
     try:
         text = splice_all(state.card.front_matter, state.front_matter.root, edits, state.card.newline, state.data)
-        parsed = (parse_front_matter(text) if log.verify
-                  else ParsedFrontMatter(state.data, text=text, verified=False))
+        parsed = parse_front_matter(text)
         good = same_data(parsed.data, state.data)
     except (FrontMatterError, KeyError):
         good = False

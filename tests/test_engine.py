@@ -93,7 +93,8 @@ def test_rules_that_undo_each_other_are_a_reported_cycle() -> None:
         body = facts.card.body
         return fix("b->a", 1, BodyEdit(0, len(body), "a")) if body == "b" else Outcome()
 
-    result = run(parse_text("a"), [_rule("CF901", to_b), _rule("CF902", to_a)], Options())
+    rules = [_rule("CF901", to_b), _rule("CF902", to_a)]
+    result = run(parse_text("a"), rules, Options(), strict=True)  # as if each read the other's edits
     assert result.card.render() == "a"
     assert result.findings[-1].code == "CF000" and "cycle" in result.findings[-1].message
 

@@ -23,16 +23,17 @@ from cardfix.yaml_read import ParsedFrontMatter, parse_front_matter
 Act = Callable[[Facts], Outcome]
 
 
-def _rule(code: str, act: Act, level: int = 0) -> Rule:
+def _rule(code: str, act: Act, level: int = 0, after: tuple[str, ...] = ()) -> Rule:
+    """A rule that reads the edits of the rules `after` names (its level is set apart, as tests need)."""
     def fn(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
         return act(facts)
 
     return Rule(code, f"test-{code.lower()}", "s", Action(f"test_{code}", fn), True, True, {}, (), f"{code}.yaml",
-                level=level)
+                level=level, after=after)
 
 
-def _run(text: str, *rules: Rule, verify: bool = True) -> EngineResult:
-    return run(parse_text(text), rules, Options(), verify=verify)
+def _run(text: str, *rules: Rule, verify: bool = True, strict: bool = False) -> EngineResult:
+    return run(parse_text(text), rules, Options(), verify=verify, strict=strict)
 
 
 def _replace(old: str, new: str, message: str) -> Act:
@@ -79,7 +80,7 @@ def test_a_card_that_needs_one_pass_more_than_the_limit_is_left_unchanged_with_o
 def test_a_cycle_that_does_not_return_to_the_input_is_caught_and_unfixable_findings_kept() -> None:
     note = _rule("CF904", lambda facts: Outcome((), (Report("a note", 2),)))
     result = _run("a", _rule("CF901", _replace("a", "b", "a->b")), _rule("CF902", _replace("b", "c", "b->c")),
-                  _rule("CF903", _replace("c", "b", "c->b")), note)
+                  _rule("CF903", _replace("c", "b", "c->b")), note, strict=True)
     assert (result.card.render(), result.passes) == ("a", 3)  # a -> b -> c -> b again
     assert result.findings == (Finding("CF904", "test-cf904", "a note", 2, False, "warning"),
                                _stop("the rules undo each other's edits (a cycle)"))
@@ -146,7 +147,7 @@ def test_a_front_matter_edit_that_does_not_read_back_is_dropped_once_and_not_ret
     # The body edit of pass 1 lets the second rule act in pass 2; its key cannot be added after a flow
     # mapping, so the splice does not parse: dropped, reported once, refused in pass 3, the first fix kept.
     body = _rule("CF901", _replace("a\n", "b\n", "a->b"))
-    key = _rule("CF902", _set_key("a", 1, "add a", when=lambda facts: facts.card.body == "b\n"))
+    key = _rule("CF902", _set_key("a", 1, "add a", when=lambda facts: facts.card.body == "b\n"), after=("CF901",))
     result = _run("---\n{b: 2}\n---\na\n", body, key)
     assert (result.card.render(), result.passes) == ("---\n{b: 2}\n---\nb\n", 3)
     assert result.findings == (
@@ -168,7 +169,8 @@ def test_edits_that_read_back_are_kept_when_another_of_the_same_pass_does_not() 
     # the good one is kept. Pass 2 splices an edit into the text the good one left (d moved by one character).
     bad = _rule("CF901", _set_key("a", 1, "add a"))
     good = _rule("CF902", _set_key("b", 30, "b"))
-    later = _rule("CF903", _set_key("d", 1, "d", when=lambda facts: "b: 30" in facts.card.front_matter))
+    later = _rule("CF903", _set_key("d", 1, "d", when=lambda facts: "b: 30" in facts.card.front_matter),
+                  after=("CF902",))
     result = _run("---\n{b: 2, d: 0}\n---\nx\n", bad, good, later)
     assert (result.card.render(), result.passes) == ("---\n{b: 30, d: 1}\n---\nx\n", 3)
     assert sorted((f.code, f.message, f.fixable) for f in result.findings) == [
@@ -204,11 +206,12 @@ def test_apply_reads_the_front_matter_back_once_per_pass_that_spliced(monkeypatc
     assert parsed == ["z: 0", "z: 0\na: 1\nb: 2"]  # the input, then both splices read back together
 
 
-def test_check_does_not_read_splices_back_and_keeps_splicing_into_the_right_text(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_splices_nothing_and_its_rules_read_the_data_the_edits_made(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = _count_parses(monkeypatch)
     add = _rule("CF901", _set_key("a", 1, "a"))
-    replace_later = _rule("CF902", _set_key("z", 5, "z", when=lambda facts: "a: 1" in facts.card.front_matter))
-    result = _run("---\nz: 0\n---\nx\n", add, replace_later, verify=False)
-    assert result.card.render() == "---\nz: 5\na: 1\n---\nx\n"  # z replaced where it stands, not added again
+    then = _rule("CF902", _set_key("z", 5, "z", when=lambda facts: facts.metadata.get("a") == 1), after=("CF901",))
+    result = _run("---\nz: 0\n---\nx\n", add, then, verify=False)
+    assert (result.card.render(), result.changed, result.passes) == ("---\nz: 0\n---\nx\n", True, 3)
+    assert [f.message for f in result.findings] == ["a", "z"]
     assert parsed == ["z: 0"]
+

@@ -18,7 +18,7 @@ from tests.test_mutants_engine import _count_parses, _replace, _rule, _run, _set
 def test_an_edit_that_did_not_read_back_is_neither_spliced_nor_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = _count_parses(monkeypatch)
     body = _rule("CF901", _replace("a\n", "b\n", "a->b"))
-    key = _rule("CF902", _set_key("a", 1, "add a", when=lambda facts: facts.card.body == "b\n"))
+    key = _rule("CF902", _set_key("a", 1, "add a", when=lambda facts: facts.card.body == "b\n"), after=("CF901",))
     assert _run("---\n{b: 2}\n---\na\n", body, key).passes == 3
     assert parsed == ["{b: 2}", "{b: 2}\na: 1", "{b: 2}\na: 1"]  # the input; pass 2 together, then alone
 
