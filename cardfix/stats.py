@@ -5,46 +5,29 @@ The kind of table people who study model cards publish, made from cardfix's own 
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from xml.sax.saxutils import escape
-
-import yaml
 
 from cardfix.card import parse_text
 from cardfix.core import Result
-from cardfix.resources import rules_dir
+from cardfix.facts.generators import generators_of
 from cardfix.yaml_read import FrontMatterError, parse_front_matter
 
-GENERATORS = "data/generators.yaml"
 NONE = "no known generator"
 
 
-@functools.lru_cache(maxsize=2)
-def generators(name: str = GENERATORS) -> tuple[Mapping[str, Any], ...]:
-    data = yaml.safe_load((rules_dir() / name).read_text(encoding="utf-8"))
-    return tuple(data["generators"])
-
-
 def generator_of(text: str) -> str:
-    """The first generator whose tag, library_name or body mark the card has."""
+    """The first generator whose tag, library_name, key or body mark the card has."""
     card = parse_text(text)
     try:
         meta = parse_front_matter(card.front_matter).data
     except FrontMatterError:
         meta = {}
-    tags = meta.get("tags")
-    tags = {str(t).lower() for t in (tags if isinstance(tags, list) else [tags] if tags else [])}
-    library = str(meta.get("library_name") or "").lower()
-    for entry in generators():
-        if (tags & set(entry.get("tags", ())) or library in entry.get("library_name", ())
-                or any(mark in card.body for mark in entry.get("marks", ()))):
-            return str(entry["name"])
-    return NONE
+    found = generators_of(meta, card.body)
+    return found[0].name if found else NONE
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from cardfix.card import Card
 from cardfix.edits import Origin
 from cardfix.facts import trainer
+from cardfix.facts.generators import generators_of
 from cardfix.facts.lines import Line
 from cardfix.facts.sections import Section, placeholder_text, read_sections
 from cardfix.facts.table import TableRow, TrainingTable, read_table
@@ -169,6 +170,15 @@ class Facts:
         if isinstance(tags, str):
             return (tags,)
         return tuple(str(t) for t in tags) if isinstance(tags, list) else ()
+
+    @cached_property
+    def generators(self) -> tuple[str, ...]:
+        """The ids of the tools whose marks the card has (rules/data/generators.yaml), in that file's order."""
+        return tuple(g.id for g in generators_of(self.metadata, self.card.body))
+
+    def made_by(self, *ids: str) -> bool:
+        """Whether one of these tools (ids of rules/data/generators.yaml) wrote the card."""
+        return any(i in self.generators for i in ids)
 
     @cached_property
     def is_trainer_card(self) -> bool:

@@ -1,0 +1,56 @@
+"""Which tools wrote a card, from `rules/data/generators.yaml`: tags, library_name, top-level keys and body
+marks each generator's template writes. A card can match several (a Trainer card saved by PEFT)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from cardfix.resources import rules_dir
+
+GENERATORS = "data/generators.yaml"
+FIELDS = {"id", "name", "tags", "tag_prefixes", "library_name", "keys", "marks"}
+
+
+@dataclass(frozen=True)
+class Generator:
+    id: str
+    name: str
+    tags: frozenset[str] = frozenset()
+    tag_prefixes: tuple[str, ...] = ()
+    library_name: frozenset[str] = frozenset()
+    keys: tuple[str, ...] = ()
+    marks: tuple[str, ...] = ()
+
+    def wrote(self, tags: frozenset[str], library: str, metadata: Mapping[str, Any], body: str) -> bool:
+        return bool(self.tags & tags or library in self.library_name
+                    or any(t.startswith(self.tag_prefixes) for t in tags)
+                    or any(key in metadata for key in self.keys) or any(mark in body for mark in self.marks))
+
+
+@functools.lru_cache(maxsize=2)
+def known(name: str = GENERATORS) -> tuple[Generator, ...]:
+    """The generators of the data file, in its order (checked: unknown fields are an error)."""
+    entries = yaml.safe_load((rules_dir() / name).read_text(encoding="utf-8"))["generators"]
+    found = []
+    for entry in entries:
+        unknown = set(entry) - FIELDS
+        if unknown or not {"id", "name"} <= set(entry):
+            raise ValueError(f"{name}: generator {entry.get('id')!r}: fields are {', '.join(sorted(FIELDS))}")
+        found.append(Generator(entry["id"], entry["name"], frozenset(entry.get("tags", ())),
+                               tuple(entry.get("tag_prefixes", ())), frozenset(entry.get("library_name", ())),
+                               tuple(entry.get("keys", ())), tuple(entry.get("marks", ()))))
+    return tuple(found)
+
+
+def generators_of(metadata: Mapping[str, Any], body: str) -> tuple[Generator, ...]:
+    """Every generator whose marks the card has, in the data file's order."""
+    tags = metadata.get("tags")
+    listed = tags if isinstance(tags, list) else [tags] if tags else []
+    lowered = frozenset(str(t).lower() for t in listed)
+    library = str(metadata.get("library_name") or "").lower()
+    return tuple(g for g in known() if g.wrote(lowered, library, metadata, body))
