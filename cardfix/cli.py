@@ -112,6 +112,9 @@ COMMON_FLAGS: dict[str, tuple[Any, Any]] = {
         help="Metrics source for model-index (default: summary).")], None),
     "placeholders": (Annotated[Optional[Placeholders], typer.Option(
         help="Fill empty sections (default), or remove them.")], None),
+    "unsafe_fixes": (Annotated[bool, typer.Option(
+        "--unsafe-fixes", help="Also apply the fixes of rules marked unsafe (otherwise they are only reported).")],
+                     False),
     "max_size": (Annotated[Optional[int], typer.Option(
         min=1, metavar="BYTES", help="Refuse files larger than this many bytes (default 10 MB).")], None),
     "jobs": (Annotated[Optional[int], typer.Option(
@@ -154,7 +157,8 @@ def card_command(fn: Callable[..., None]) -> Callable[..., None]:
 def _common(given: dict[str, Any]) -> Common:
     options = Options(task=given["task"], dataset=given["dataset"], model_name=given["model_name"],
                       repo_id=given["repo_id"], base_model=given["base_model"],
-                      results_from=_value(given["results_from"]), placeholders=_value(given["placeholders"]))
+                      results_from=_value(given["results_from"]), placeholders=_value(given["placeholders"]),
+                      unsafe_fixes=given["unsafe_fixes"])
     flags = Flags(options, _split(given["select"]), _split(given["ignore"]), given["config"], given["max_size"],
                   given["jobs"], given["force_exclude"])
     return Common(flags, given["report"], given["exit_zero_even_if_changed"], given["quiet"], given["stdin_filename"])

@@ -13,6 +13,7 @@ from cardfix.ruleset import Rule, RuleError, override_params
 KEYS: dict[str, type | tuple[type, ...]] = {
     "select": list, "ignore": list, "exclude": list, "per-file-ignores": dict, "max-size": int,
     "results-from": str, "placeholders": str, "jobs": int, "rules": dict,
+    "unsafe-fixes": bool,
 }
 CHOICES = {"results-from": ("summary", "final-row"), "placeholders": ("fill", "remove")}
 
@@ -69,7 +70,7 @@ def load_config(path: Path) -> Config:
     for key, value in data.items():
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(KEYS))})")
-        if not isinstance(value, KEYS[key]) or isinstance(value, bool):
+        if not isinstance(value, KEYS[key]) or (isinstance(value, bool) and KEYS[key] is not bool):
             raise ConfigError(f"{path}: key {key!r} has the wrong type")
     for key in ("select", "ignore", "exclude"):
         if not all(isinstance(v, str) for v in data.get(key, [])):

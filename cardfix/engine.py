@@ -197,7 +197,8 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
     if not due:
         return state
     facts = state.facts
-    turns = [Turn(rule, rule.action.fn(facts, rule.params, options)) for rule in due]
+    turns = [Turn(rule, _held(rule.action.fn(facts, rule.params, options)) if not (rule.safe or options.unsafe_fixes)
+                  else rule.action.fn(facts, rule.params, options)) for rule in due]
     if log.suppressions.blocks:
         turns = [Turn(t.rule, outcome_without(log.suppressions, t.rule.code, t.rule.name, t.outcome)) for t in turns]
     seen_version = log.version  # what every rule of the level saw
@@ -240,6 +241,14 @@ def _apply_level(state: State, turns: list[Turn], log: _Run) -> tuple[State, lis
     if not (taken_body or taken_front):
         return state, done
     return _with_edits(state, taken_body, taken_front, log, {t.rule.code for t in done if t.applied}), done
+
+
+def _held(outcome: Outcome) -> Outcome:
+    """An unsafe rule's outcome without --unsafe-fixes: its fixes reported, none applied."""
+    if not outcome.edits:
+        return outcome
+    return Outcome((), tuple(replace(r, message=f"{r.message}; an unsafe fix: --unsafe-fixes applies it", fixable=False)
+                             if r.fixable else r for r in outcome.reports))
 
 
 def _own_problem(state: State, body: Sequence[BodyEdit], front: Sequence[Pending], log: _Run) -> str | None:

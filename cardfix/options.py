@@ -16,6 +16,7 @@ class Options:
     model_name: str | None = None
     results_from: str | None = None  # summary | final-row
     placeholders: str | None = None  # fill | remove
+    unsafe_fixes: bool = False  # apply the fixes of rules marked `safe: false` (otherwise only reported)
 
     def __post_init__(self) -> None:
         """Refuse what no rule could use, naming the option (a bad value is never a silent default)."""

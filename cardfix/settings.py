@@ -97,7 +97,8 @@ def settings_from(paths: Iterable[str], flags: Flags) -> Settings:
     config = discover_config(paths, flags.config)
     options = replace(flags.options,
                       results_from=flags.options.results_from or config.get("results-from"),
-                      placeholders=flags.options.placeholders or config.get("placeholders"))
+                      placeholders=flags.options.placeholders or config.get("placeholders"),
+                      unsafe_fixes=flags.options.unsafe_fixes or bool(config.get("unsafe-fixes", False)))
     select = flags.select or config.get("select")
     ignore = [*flags.ignore, *config.get("ignore", [])]
     max_bytes = flags.max_size or config.get("max-size") or DEFAULT_MAX_BYTES

@@ -294,3 +294,40 @@ def test_jobs_are_capped_by_the_cpus_and_the_cards(tmp_path: Path) -> None:
     _tree(tmp_path, ["a", "b"])
     code, _, err = invoke("check", "-q", "--jobs", "64", str(tmp_path))  # two cards: one process suffices
     assert code == 1 and "Traceback" not in err
+
+
+
+COMMENTED_CARD = """<!-- This model card has been generated automatically according to the information \
+the Trainer had access to. You
+should probably proofread and complete it, then remove this comment. -->
+
+# m
+
+## Model description
+
+Written.
+
+## Intended uses & limitations
+
+Written.
+
+## Training and evaluation data
+
+Written.
+"""
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_unsafe_fixes_apply_only_when_asked_on_the_command_line_or_in_the_configuration(tmp_path: Path,
+                                                                                         how: str) -> None:
+    card = tmp_path / "README.md"
+    card.write_text(COMMENTED_CARD)
+    assert "generated automatically" in card.read_text()
+    _, out, _ = invoke("check", "--select", "CF405", str(card))
+    assert b"an unsafe fix: --unsafe-fixes applies it" in out
+    invoke("apply", "--in-place", "-q", "--select", "CF405", str(card))
+    assert "generated automatically" in card.read_text()  # reported, not applied
+    if how == "config":
+        (tmp_path / ".cardfix.toml").write_text("unsafe-fixes = true\n")
+    invoke("apply", "--in-place", "-q", "--select", "CF405", *(["--unsafe-fixes"] * (how == "flag")), str(card))
+    assert "generated automatically" not in card.read_text()

@@ -19,7 +19,7 @@ EXAMPLES = [(rule, i, ex) for rule in RULES for i, ex in enumerate(rule.examples
 @pytest.mark.parametrize(("rule", "index", "example"), EXAMPLES,
                          ids=[f"{r.code}-{_kind(e)}-{i}" for r, i, e in EXAMPLES])
 def test_rule_example(rule, index, example) -> None:  # type: ignore[no-untyped-def]
-    options = Options(**example.options)
+    options = Options(**{"unsafe_fixes": not rule.safe, **example.options})  # examples show an unsafe fix applied
     select = [rule.code, *example.with_rules]
     result = repair(example.input, select=select, options=options)
     assert result.error is None
@@ -34,6 +34,18 @@ def test_rule_example(rule, index, example) -> None:  # type: ignore[no-untyped-
         assert any(f.code == rule.code and f.fixable for f in result.findings)
         again = repair(result.text, select=select, options=options)
         assert again.text == result.text
+
+
+UNSAFE_FIXES = [(rule, ex) for rule in RULES if not rule.safe for ex in rule.examples if ex.output is not None]
+
+
+@pytest.mark.parametrize(("rule", "example"), UNSAFE_FIXES, ids=[r.code for r, _ in UNSAFE_FIXES])
+def test_an_unsafe_fix_is_only_reported_without_unsafe_fixes(rule, example) -> None:  # type: ignore[no-untyped-def]
+    result = repair(example.input, select=[rule.code, *example.with_rules], options=Options(**example.options))
+    assert result.text == example.input
+    held = [f for f in result.findings if f.code == rule.code]
+    assert held and all(not f.fixable and f.message.endswith("; an unsafe fix: --unsafe-fixes applies it")
+                        for f in held)
 
 
 def test_each_rule_has_a_passing_and_a_fixing_example() -> None:
