@@ -14,7 +14,7 @@ from cardfix.facts.metrics import Metric, metrics_from_final_row, metrics_from_s
 from cardfix.facts.table import rows_matching_summary, same_as_shown
 from cardfix.options import Options
 from cardfix.resources import id_list
-from cardfix.tasks import Task, Undecided, check_inference, infer_task
+from cardfix.tasks import Task, Undecided, check_inference, compile_inference, infer_task
 
 # The Trainer's METRIC_TAGS: the metrics it puts in a model-index (losses, epochs, speeds never).
 METRIC_TYPES = Param("list", ["accuracy", "bleu", "f1", "matthews_correlation", "pearsonr", "precision", "recall",
@@ -73,7 +73,8 @@ def datasets_of(facts: Facts, options: Options, params: Mapping[str, Any]) -> li
 @action("fill_model_index", params={
     "metric_types": METRIC_TYPES, "metric_type_map": METRIC_TYPE_MAP,
     "results_from": Param("str", "summary", check=lambda v: _one_of(v, ("final-row", "summary"))),
-    "task_names": Param("dict", {}), "task_inference": Param("dict", {"clues": []}, check=check_inference),
+    "task_names": Param("dict", {}), "task_inference": Param("dict", {"clues": []}, check=check_inference,
+                                                                convert=compile_inference),
     "dataset_ids": Param("str", DATASET_IDS, convert=id_list),
     "unknown_dataset": Param("dict", {"type": "unknown", "name": "unknown"},
                              check=lambda v: _keys(v, {"type", "name"}))})
