@@ -59,6 +59,18 @@ def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]
     return _set_in(data, edit_path(edit), edit.value)  # type: ignore[no-any-return]
 
 
+def changes_data(data: dict[str, Any], edit: FrontMatterEdit) -> bool:
+    """Whether the edit changes the data: `not same_data(apply_to_data(data, edit), data)`, comparing only
+    the edited value (a whole model-index need not be walked to learn that `library_name` was added)."""
+    *parents, last = edit_path(edit)
+    node: Any = data
+    for step in parents:
+        node = node[step]
+    if isinstance(node, dict) and last not in node:
+        return True
+    return not same_data(node[last], edit.value)
+
+
 def edit_path(edit: FrontMatterEdit) -> Path:
     """Where an edit lands in the data: a top-level key, or a path into it."""
     return (edit.key,) if isinstance(edit, SetKey) else edit.path

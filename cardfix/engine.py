@@ -33,6 +33,7 @@ from cardfix.edits import (
     Outcome,
     apply_body_edits,
     apply_to_data,
+    changes_data,
     edit_path,
     same_data,
 )
@@ -283,7 +284,7 @@ def _changes(state: State, edits: Sequence[Edit]) -> bool:
         if isinstance(edit, BodyEdit):
             if state.card.body[edit.start : edit.end] != edit.text:
                 return True
-        elif not same_data(apply_to_data(state.data, edit), state.data):
+        elif changes_data(state.data, edit):
             return True
     return False
 

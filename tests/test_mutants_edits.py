@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardfix import repair
 from cardfix.card import parse_text
-from cardfix.edits import BodyEdit, EditConflict, Origin, Outcome, Report, apply_body_edits, report, same_data
+from cardfix.edits import (
+    BodyEdit,
+    EditConflict,
+    Origin,
+    Outcome,
+    Report,
+    SetKey,
+    SetNode,
+    apply_body_edits,
+    apply_to_data,
+    changes_data,
+    report,
+    same_data,
+)
 
 
 def test_nan_in_the_front_matter_equals_itself_so_other_keys_can_still_be_fixed() -> None:
@@ -51,3 +66,33 @@ def test_body_edits_that_only_touch_end_to_end_both_apply() -> None:
 def test_applying_no_body_edits_leaves_the_origin_as_it_is() -> None:
     origin = Origin(parse_text("body"))
     assert origin.after([]) == origin
+
+
+_values = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.floats() | st.text("ab", max_size=2),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text("ab", max_size=2), inner,
+                                                                                    max_size=3), max_leaves=8)
+
+
+@st.composite
+def _data_and_edit(draw: st.DrawFn) -> tuple[dict[str, object], SetKey | SetNode]:
+    data = draw(st.dictionaries(st.text("abc", min_size=1, max_size=2), _values, max_size=4))
+    value = draw(_values)
+    path: list[object] = []
+    node: object = data
+    while isinstance(node, (dict, list)) and node and draw(st.booleans()):
+        step = draw(st.sampled_from(sorted(node) if isinstance(node, dict) else list(range(len(node)))))
+        path.append(step)
+        node = node[step]  # type: ignore[index]
+    if not path:
+        return data, SetKey(draw(st.text("abcd", min_size=1, max_size=2)), value)
+    if isinstance(node, dict) and draw(st.booleans()):
+        path.append(draw(st.text("xy", min_size=1, max_size=1)))  # a key the mapping may lack
+    elif isinstance(node, (dict, list)) and node:
+        path.append(draw(st.sampled_from(sorted(node) if isinstance(node, dict) else list(range(len(node))))))
+    return data, SetNode(tuple(path), value) if len(path) > 1 else SetKey(str(path[0]), value)
+
+
+@given(_data_and_edit())
+def test_changes_data_is_whether_the_edited_data_differs(case: tuple[dict[str, object], SetKey | SetNode]) -> None:
+    data, edit = case
+    assert changes_data(data, edit) is not same_data(apply_to_data(data, edit), data)
