@@ -40,7 +40,7 @@ def _shows(facts: Facts, entry: Mapping[str, str]) -> bool:
 
 @action("set_library_name", params={"libraries": Param("list", required=True, check=check_libraries)})
 def set_library_name(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
-    if facts.states("library_name") or not facts.generators:
+    if facts.states("library_name"):
         return NOTHING
     entry = next((e for e in params["libraries"] if _shows(facts, e)), None)
     if entry is None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from cardfix.card import Card
 from cardfix.edits import Origin
 from cardfix.facts import trainer
-from cardfix.facts.generators import generators_of
+from cardfix.facts.generators import CardMarks, by_id, card_marks, known
 from cardfix.facts.lines import Line
 from cardfix.facts.sections import Section, placeholder_text, read_sections
 from cardfix.facts.table import TableRow, TrainingTable, read_table
@@ -174,11 +174,25 @@ class Facts:
     @cached_property
     def generators(self) -> tuple[str, ...]:
         """The ids of the tools whose marks the card has (rules/data/generators.yaml), in that file's order."""
-        return tuple(g.id for g in generators_of(self.metadata, self.card.body))
+        return tuple(g.id for g in known() if self.made_by(g.id))
+
+    @cached_property
+    def _marks(self) -> CardMarks:
+        return card_marks(self.metadata, self.card.body)
+
+    @cached_property
+    def _made_by(self) -> dict[str, bool]:
+        return {}
 
     def made_by(self, *ids: str) -> bool:
-        """Whether one of these tools (ids of rules/data/generators.yaml) wrote the card."""
-        return any(i in self.generators for i in ids)
+        """Whether one of these tools (ids of rules/data/generators.yaml) wrote the card (each checked once,
+        when first asked: most rules ask about one or two)."""
+        for i in ids:
+            if i not in self._made_by:
+                self._made_by[i] = self._marks.wrote(by_id()[i])
+            if self._made_by[i]:
+                return True
+        return False
 
     @cached_property
     def is_trainer_card(self) -> bool:

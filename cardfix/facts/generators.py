@@ -47,10 +47,32 @@ def known(name: str = GENERATORS) -> tuple[Generator, ...]:
     return tuple(found)
 
 
-def generators_of(metadata: Mapping[str, Any], body: str) -> tuple[Generator, ...]:
-    """Every generator whose marks the card has, in the data file's order."""
+@functools.lru_cache(maxsize=2)
+def by_id(name: str = GENERATORS) -> Mapping[str, Generator]:
+    return {g.id: g for g in known(name)}
+
+
+@dataclass(frozen=True)
+class CardMarks:
+    """What of a card generators are told by: its tags (lower-cased), library_name, metadata and body."""
+
+    tags: frozenset[str]
+    library: str
+    metadata: Mapping[str, Any]
+    body: str
+
+    def wrote(self, generator: Generator) -> bool:
+        return generator.wrote(self.tags, self.library, self.metadata, self.body)
+
+
+def card_marks(metadata: Mapping[str, Any], body: str) -> CardMarks:
     tags = metadata.get("tags")
     listed = tags if isinstance(tags, list) else [tags] if tags else []
-    lowered = frozenset(str(t).lower() for t in listed)
-    library = str(metadata.get("library_name") or "").lower()
-    return tuple(g for g in known() if g.wrote(lowered, library, metadata, body))
+    return CardMarks(frozenset(str(t).lower() for t in listed), str(metadata.get("library_name") or "").lower(),
+                     metadata, body)
+
+
+def generators_of(metadata: Mapping[str, Any], body: str) -> tuple[Generator, ...]:
+    """Every generator whose marks the card has, in the data file's order."""
+    marks = card_marks(metadata, body)
+    return tuple(g for g in known() if marks.wrote(g))
