@@ -71,9 +71,10 @@ class Card:
         return replace(self, head="---" + nl, front_matter=front_matter.rstrip("\r\n"), tail=nl + "---" + nl)
 
 
-def count_lines(text: str) -> int:
-    """Number of line breaks (CRLF counted once) in `text`."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
+def count_lines(text: str, end: int | None = None) -> int:
+    """Number of line breaks (CRLF counted once) in `text[:end]` (counted in place: no copy of the text)."""
+    end = len(text) if end is None else end
+    return text.count("\n", 0, end) + text.count("\r", 0, end) - text.count("\r\n", 0, end)
 
 
 def parse_text(text: str) -> Card:

@@ -211,4 +211,4 @@ class Origin:
         return index
 
     def line_number(self, body_index: int) -> int:
-        return self.card.body_first_line + count_lines(self.card.body[: self.body_offset(body_index)])
+        return self.card.body_first_line + count_lines(self.card.body, self.body_offset(body_index))

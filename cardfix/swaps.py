@@ -103,7 +103,7 @@ def readings(table: TrainingTable, columns: tuple[str, ...], live: tuple[str, ..
     """Each row read as restored (values in header order) and as live (values in live order)."""
     restored, logged = [], []
     for row in table.rows:
-        values = [number(cell) for cell in row.cells[3:]]
+        values = row.values[3:]
         restored.append(dict(zip(columns, values)))
         logged.append(dict(zip(live, values)))
     return restored, logged

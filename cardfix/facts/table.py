@@ -25,6 +25,11 @@ SUMMARY_LOSS = "Loss"
 class TableRow(NamedTuple):
     cells: tuple[str, ...]
     line: Line
+    values: tuple[float | None, ...] = ()  # each cell's number(), read once with the table
+
+
+def table_row(cells: tuple[str, ...], line: Line) -> TableRow:
+    return TableRow(cells, line, tuple([number(cell) for cell in cells]))
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def _table_at_zero(segment: str) -> TrainingTable | None:
     for line in split_lines(segment):
         text = segment[line.start : line.end]
         if text.lstrip().startswith("|"):
-            rows.append(TableRow(_cells(text), line))
+            rows.append(table_row(_cells(text), line))
         elif rows:
             break
     if len(rows) < 2 or not all(set(c) <= set(":- ") and "-" in c for c in rows[1].cells):
@@ -153,8 +158,8 @@ def progress_breaks(table: TrainingTable, column: str, jump_factor: float | None
     index = table.column(column)
     if index is None:
         return []
-    values = [(v, i) for i, row in enumerate(table.rows) if index < len(row.cells)
-              and (v := number(row.cells[index])) is not None]
+    values = [(v, i) for i, row in enumerate(table.rows) if index < len(row.values)
+              and (v := row.values[index]) is not None]
     steps = [b[0] - a[0] for a, b in zip(values, values[1:])]
     if len(steps) < 2:
         return []
@@ -197,4 +202,4 @@ def rows_matching_summary(table: TrainingTable, summary: Sequence[Item]) -> list
         return None
     width = len(table.header.cells)
     return [i for i, row in enumerate(table.rows)
-            if len(row.cells) == width and all(same_as_shown(number(row.cells[k]), v) for k, v in shared)]
+            if len(row.cells) == width and all(same_as_shown(row.values[k], v) for k, v in shared)]
