@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ from cardfix.actions import Param, action
 from cardfix.actions.datasets import DATASET_IDS
 from cardfix.edits import KEY_ORDER, NOTHING, Outcome, Report, SetKey, SetNode, report
 from cardfix.facts import NONE_NAMES, Facts, is_dataset_id, is_repo_id
-from cardfix.facts.metrics import Metric, metrics_from_final_row, metrics_from_summary, reported_keys
+from cardfix.facts.metrics import Metric, metrics_from_final_row, metrics_from_summary, reported_keys, snake, to_number
 from cardfix.facts.table import rows_matching_summary, same_as_shown
 from cardfix.options import Options
 from cardfix.resources import id_list
@@ -20,6 +20,7 @@ from cardfix.tasks import Task, Undecided, check_inference, compile_inference, i
 METRIC_TYPES = Param("list", ["accuracy", "bleu", "f1", "matthews_correlation", "pearsonr", "precision", "recall",
                               "rouge", "sacrebleu", "spearmanr", "wer"])
 METRIC_TYPE_MAP = Param("dict", {"rouge1": "rouge"})
+KERAS_VALIDATION = "validation_"  # parse_keras_history's label of Keras' `val_` keys, as `snake` reads it
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -84,8 +85,8 @@ def fill_model_index(facts: Facts, params: Mapping[str, Any], options: Options) 
         return NOTHING  # a hand-written card's numbers may come from anywhere: never a model-index of ours
     line = facts.front_matter_line
     source = params["results_from"]
-    chosen, other = ((metrics_from_final_row, metrics_from_summary) if source == "final-row"
-                     else (metrics_from_summary, metrics_from_final_row))
+    chosen, other = ((metrics_from_final_row, _summary_metrics) if source == "final-row"
+                     else (_summary_metrics, metrics_from_final_row))
     metrics = chosen(facts, params["metric_types"], params["metric_type_map"])
     alternative = other(facts, params["metric_types"], params["metric_type_map"])
     used = source
@@ -116,6 +117,26 @@ def fill_model_index(facts: Facts, params: Mapping[str, Any], options: Options) 
                               f"{datasets[0].type!r}; pass --dataset type[:config[:split]] to name it", line))
     edit = _edit(facts, target, result, name)
     return Outcome((edit,), tuple(reports))
+
+def _summary_metrics(facts: Facts, types: Iterable[str], type_map: Mapping[str, str]) -> list[Metric]:
+    return (keras_validation_metrics if facts.is_keras_card else metrics_from_summary)(facts, types, type_map)
+
+def keras_validation_metrics(facts: Facts, types: Iterable[str], type_map: Mapping[str, str]) -> list[Metric]:
+    """A Keras card's summary metrics: only those it labels `Validation *` (`parse_keras_history` names
+    `val_accuracy` so), keyed without the label. `Train *` values are the training data's, and `Epoch` no
+    metric."""
+    wanted = set(types)
+    found = []
+    for item in facts.summary:
+        label = snake(item.key)
+        if not label.startswith(KERAS_VALIDATION):
+            continue
+        key = label[len(KERAS_VALIDATION):]
+        metric_type = type_map.get(key, key)
+        value = to_number(item.value)
+        if metric_type in wanted and value is not None:
+            found.append(Metric(item.key, metric_type, item.value, value))
+    return found
 
 def _empty_results(model_index: Any) -> tuple[int, ...] | None:
     """() when model-index is absent; (i,) for the first entry whose results are empty or missing."""

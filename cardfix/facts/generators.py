@@ -27,9 +27,18 @@ class Generator:
     marks: tuple[str, ...] = ()
 
     def wrote(self, tags: frozenset[str], library: str, metadata: Mapping[str, Any], body: str) -> bool:
-        return bool(self.tags & tags or library in self.library_name
-                    or any(t.startswith(self.tag_prefixes) for t in tags)
-                    or any(key in metadata for key in self.keys) or any(mark in body for mark in self.marks))
+        """Whether the card has one of this generator's marks (plain loops: this runs on every card)."""
+        if not self.tags.isdisjoint(tags) or library in self.library_name:
+            return True
+        if self.tag_prefixes and any(t.startswith(self.tag_prefixes) for t in tags):
+            return True
+        for key in self.keys:
+            if key in metadata:
+                return True
+        for mark in self.marks:  # noqa: SIM110 - a loop beats any() and its generator here
+            if mark in body:
+                return True
+        return False
 
 
 @functools.lru_cache(maxsize=2)
