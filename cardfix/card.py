@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import regex
 
 # The Hub's own front-matter regex (huggingface_hub REGEX_YAML_BLOCK, "same as the server"): anchored at the
-# start by .match(), lazy, so the first line that is exactly `---` closes the block.
-FRONT_MATTER_RE = regex.compile(r"(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))")
+# start by .match(), lazy, so the first line that is exactly `---` closes the block. Compiled with the
+# stdlib's engine, as huggingface_hub does (and about 3x faster than `regex` on this lazy scan).
+FRONT_MATTER_RE = re.compile(r"(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))")
 # An opening `---` line the Hub's regex would take as front matter if a `---` line closed it.
-OPENING_RE = regex.compile(r"\s*---(?:\r\n|\r|\n)")
+OPENING_RE = re.compile(r"\s*---(?:\r\n|\r|\n)")
 BOM = "\ufeff"
 # A line with its ending: only CR, LF and CRLF end a line in a card (not str.splitlines' extras).
 LINE_RE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
