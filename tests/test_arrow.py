@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from cardfix import repair
+from cardfix import Options, repair
 from cardfix.arrow import COLUMNS, repair_batch, repair_dict, repair_pandas
 from tests.conftest import ROOT
 
@@ -37,7 +37,7 @@ def test_columns_are_added_with_the_documented_schema_and_the_input_passes_throu
 def test_each_row_is_what_repair_gives_for_that_card() -> None:
     out = repair_batch(dump_table(CARDS)).to_pylist()
     for row in out:
-        result = repair(row["card"])
+        result = repair(row["card"], options=Options(repo_id=row["modelId"]))  # the dump's modelId is --repo-id
         if result.error:
             assert (row["repaired"], row["error"]) == (None, result.error)
             continue

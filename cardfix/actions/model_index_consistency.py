@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cardfix.actions import action
-from cardfix.actions.fill_model_index import METRIC_TYPE_MAP, METRIC_TYPES
+from cardfix.actions.fill_model_index import METRIC_TYPE_MAP, METRIC_TYPES, keras_validation_metrics
 from cardfix.edits import NOTHING, Outcome, Report, report
 from cardfix.facts import Facts
 from cardfix.facts.metrics import metrics_from_final_row, metrics_from_summary
@@ -23,7 +23,8 @@ def check_model_index_consistency(facts: Facts, params: Mapping[str, Any], optio
     shown: dict[str, list[str]] = {}
     names: dict[str, set[str]] = {}
     types, type_map = params["metric_types"], params["metric_type_map"]
-    for reported in [*metrics_from_summary(facts, types, type_map), *metrics_from_final_row(facts, types, type_map)]:
+    from_summary = keras_validation_metrics if facts.is_keras_card else metrics_from_summary  # as CF201 reads it
+    for reported in [*from_summary(facts, types, type_map), *metrics_from_final_row(facts, types, type_map)]:
         shown.setdefault(reported.type, []).append(reported.text)
         names.setdefault(reported.type, set()).add(reported.name.casefold())
     body = None
