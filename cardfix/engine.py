@@ -17,9 +17,9 @@ after MAX_PASSES.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any, NamedTuple
 
 from cardfix.card import Card
@@ -38,6 +38,7 @@ from cardfix.edits import (
     same_data,
 )
 from cardfix.facts import Facts
+from cardfix.memo import cached
 from cardfix.options import Options
 from cardfix.ruleset import Rule
 from cardfix.splice import splice, splice_all
@@ -79,7 +80,7 @@ class State:
     pending: tuple[Pending, ...] = ()
     fixed: frozenset[str] = frozenset()  # codes of the rules whose edits changed the card
 
-    @cached_property
+    @cached
     def facts(self) -> Facts:
         view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
         return Facts(self.card, view, self.fixed, self.origin)
@@ -157,13 +158,19 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
     return _give_up(start, log, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
 
 
-def _reads(rules: Sequence[Rule], strict: bool) -> dict[str, frozenset[str]]:
+def _reads(rules: Sequence[Rule], strict: bool) -> Mapping[str, frozenset[str]]:
     """By code: the rule itself and the rules whose edits it reads, `after:` followed through (every rule
     when `strict`)."""
     if strict:
         every = frozenset(rule.code for rule in rules)
         return {rule.code: every for rule in rules}
-    after = {rule.code: rule.after for rule in rules}
+    return _closure(tuple((rule.code, rule.after) for rule in rules))
+
+
+@functools.lru_cache(maxsize=64)
+def _closure(edges: tuple[tuple[str, tuple[str, ...]], ...]) -> Mapping[str, frozenset[str]]:
+    """`after:` followed through, for one set of rules (the same for every card of a run)."""
+    after = dict(edges)
     reads: dict[str, frozenset[str]] = {}
     for code in after:
         found, todo = {code}, list(after[code])
