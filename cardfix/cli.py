@@ -103,7 +103,7 @@ COMMON_FLAGS: dict[str, tuple[Any, Any]] = {
     "model_name": (Annotated[Optional[str], typer.Option(
         "--model-name", metavar="NAME", help="model-index name; renames an existing entry.")], None),
     "base_model": (Annotated[Optional[str], typer.Option(
-        metavar="ID", help="base_model for cards that lack it (a Hub model id).")], None),
+        metavar="ID", help="base_model for cards that lack it or name a local path (a Hub model id).")], None),
     "repo_id": (Annotated[Optional[str], typer.Option(
         metavar="ORG/NAME", help="The card's own repository id: never written as its base_model.")], None),
     "stdin_filename": (Annotated[Optional[str], typer.Option(

@@ -48,7 +48,14 @@ class SetNode:
     value: Any
 
 
-FrontMatterEdit = SetKey | SetNode
+@dataclass(frozen=True)
+class DeleteKey:
+    """Remove a top-level key: its lines, from the key through its value and a trailing comment."""
+
+    key: str
+
+
+FrontMatterEdit = SetKey | SetNode | DeleteKey
 
 
 def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]:
@@ -56,12 +63,16 @@ def apply_to_data(data: dict[str, Any], edit: FrontMatterEdit) -> dict[str, Any]
 
     The edit's value is shared, not copied: edits and parsed data are never changed in place.
     """
+    if isinstance(edit, DeleteKey):
+        return {key: value for key, value in data.items() if key != edit.key}
     return _set_in(data, edit_path(edit), edit.value)  # type: ignore[no-any-return]
 
 
 def changes_data(data: dict[str, Any], edit: FrontMatterEdit) -> bool:
     """Whether the edit changes the data: `not same_data(apply_to_data(data, edit), data)`, comparing only
     the edited value (a whole model-index need not be walked to learn that `library_name` was added)."""
+    if isinstance(edit, DeleteKey):
+        return edit.key in data
     *parents, last = edit_path(edit)
     node: Any = data
     for step in parents:
@@ -73,7 +84,7 @@ def changes_data(data: dict[str, Any], edit: FrontMatterEdit) -> bool:
 
 def edit_path(edit: FrontMatterEdit) -> Path:
     """Where an edit lands in the data: a top-level key, or a path into it."""
-    return (edit.key,) if isinstance(edit, SetKey) else edit.path
+    return (edit.key,) if isinstance(edit, (SetKey, DeleteKey)) else edit.path
 
 
 def _set_in(node: Any, path: Path, value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 import regex
 import yaml
 
-from cardfix.edits import FrontMatterEdit, Path, SetKey, SetNode
+from cardfix.edits import DeleteKey, FrontMatterEdit, Path, SetKey, SetNode
 from cardfix.yaml_emit import Style, detect_style, render_key
 
 
@@ -98,6 +98,8 @@ def _in_flow_or_alias(root: yaml.MappingNode | None, edit: SetNode, block: bool)
 
 
 def _op(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, style: Style, newline: str) -> _Op:
+    if isinstance(edit, DeleteKey):
+        return _delete_pair(text, root, edit.key)
     if isinstance(edit, SetKey):
         pair = _find_pair(root, edit.key) if root is not None else None
         if pair is None:
@@ -162,6 +164,28 @@ def _replace_pair(text: str, pair: tuple[yaml.Node, yaml.Node], value: Any, styl
         first, rest = block.split(newline, 1)
         return _Op(key.start_mark.index, comment.end(), first + comment.group() + newline + rest, (1, 0))
     return _Op(key.start_mark.index, end, block, (1, 0))
+
+
+def _delete_pair(text: str, root: yaml.MappingNode | None, key: str) -> _Op:
+    """Remove a top-level key's lines: from its line's start through its value, a trailing comment and the
+    line break after it (on the last line, the one before it). KeyError for a key not alone on its lines."""
+    pair = _find_pair(root, key)
+    if root is None or pair is None or root.flow_style:
+        raise KeyError(f"no block key {key!r} to delete")
+    key_node, node = pair
+    start = key_node.start_mark.index - key_node.start_mark.column
+    end = _content_end(text, node) if node.start_mark.index >= key_node.end_mark.index else _alias_end(text, key_node)
+    comment = TRAILING_COMMENT_RE.match(text, end)
+    end = comment.end() if comment else end
+    if text[start : key_node.start_mark.index].strip():
+        raise KeyError(f"key {key!r} does not start its line")
+    if text[end - 1] in "\r\n":  # a block scalar's text ends with its line break
+        return _Op(start, end, "", (1, 0))
+    if text.startswith(("\r\n", "\n", "\r"), end):
+        return _Op(start, end + (2 if text.startswith("\r\n", end) else 1), "", (1, 0))
+    if end != len(text):
+        raise KeyError(f"key {key!r} shares its last line")
+    return _Op(max(0, start - (2 if text.endswith("\r\n", 0, start) else 1)), end, "", (1, 0))
 
 
 def _insert_top_level(text: str, root: yaml.MappingNode | None, edit: SetKey, style: Style, newline: str) -> _Op:

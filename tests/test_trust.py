@@ -154,3 +154,12 @@ def test_an_unclosed_front_matter_gets_no_second_block(runs: list[Run]) -> None:
     unclosed = [r for r in runs if parse_text(r.before).unclosed]
     assert [r.name for r in unclosed if r.after.count("\n---") > r.before.count("\n---")
             or not r.after.startswith(r.before[:3])] == []
+
+
+@pytest.mark.parametrize("path", ["common6/checkpoint-3500", "./checkpoint-1000", "checkpoint-20000"])
+def test_a_trainer_checkpoint_folder_is_never_a_base_model(path: str) -> None:
+    card = ("---\ntags:\n- generated_from_trainer\n---\n# m\n\nThis model is a fine-tuned version of "
+            f"[{path}](https://huggingface.co/{path}) on an unknown dataset.\n")
+    result = repair(card, select=["CF101"])
+    assert "base_model" not in result.text
+    assert any("base_model not set (pass --base-model)" in f.message for f in result.findings)

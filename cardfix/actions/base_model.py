@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import regex
+
 from cardfix.actions import Param, action
 from cardfix.edits import KEY_ORDER, NOTHING, Outcome, Report, SetKey, fix, report
 from cardfix.facts import BaseModelLink, Facts, is_repo_id
@@ -12,6 +14,9 @@ from cardfix.options import Options
 from cardfix.resources import id_list
 
 LEGACY_IDS = "data/legacy-model-ids.yaml"
+# The folders the Trainer saves checkpoints in: f"{PREFIX_CHECKPOINT_DIR}-{step}" (transformers'
+# trainer_utils). An id ending in one (`common6/checkpoint-3500`) is a local folder shaped like a Hub id.
+CHECKPOINT_RE = regex.compile(r"(?:^|/)checkpoint-\d+$")
 
 
 @action("set_base_model_from_link", params={
@@ -38,6 +43,8 @@ def base_model_problem(link: BaseModelLink, legacy: frozenset[str], options: Opt
     """Why the fine-tuned-from link does not name a Hub model that can be the base, or None when it does."""
     if not link.valid or link.repo_id in reject:
         return f"fine-tuned-from link names {link.repo_id!r}, not a Hub repo id (a local path?)"
+    if CHECKPOINT_RE.search(link.repo_id):
+        return f"fine-tuned-from link names {link.repo_id!r}, a Trainer checkpoint folder (a local path)"
     if "/" not in link.repo_id and link.repo_id not in legacy:
         return (f"fine-tuned-from link names {link.repo_id!r}, which has no namespace and is not one of the "
                 "Hub's legacy un-namespaced models")
