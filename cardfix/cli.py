@@ -565,7 +565,8 @@ def rule_table(rules: list[Rule]) -> str:
 
 
 def _templates(rule: Rule, indent: str) -> str:
-    if "sentences" not in rule.given:
+    """The section templates of a fill_section rule (other actions' parameters are shown as they are)."""
+    if rule.action.name != "fill_section":
         return ""
     lines = [f"{indent}{'or' if i else ' -'} {sentence}" for item in rule.given["sentences"]
              for i, sentence in enumerate(item if isinstance(item, list) else [item])]
@@ -590,10 +591,11 @@ def explanation(rule: Rule) -> str:
              + (f"; runs after {', '.join(rule.after)}" if rule.after else "") + "\n"]
     if rule.description:
         parts.append("\n" + textwrap.fill(rule.description, 100) + "\n")
-    shown = {k: v for k, v in rule.given.items() if k not in ("sentences", "empty")}
+    templates = rule.action.name == "fill_section"
+    shown = {k: v for k, v in rule.given.items() if not (templates and k in ("sentences", "empty"))}
     if shown:
         parts.append("\nparameters:\n" + "".join(f"  {k}: {_short(v)}\n" for k, v in shown.items()))
-    if "sentences" in rule.given:
+    if templates:
         parts.append("\ntemplates:\n" + _templates(rule, "  "))
     for example in rule.examples:
         kind = "fixes" if example.output is not None else "flags" if example.finding else "passes"

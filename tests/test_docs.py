@@ -24,7 +24,7 @@ def test_explain_shows_a_rule_whole(name: str) -> None:
     text = out.decode()
     assert code == 0
     assert text.startswith("CF201 fill-model-index: Fill an absent or empty `model-index`")
-    assert "runs after CF101, CF102, CF203, CF302" in text
+    assert "runs after CF101, CF102, CF104, CF107, CF109, CF203, CF302" in text
     assert "Only on cards the Trainer or its Keras callback wrote" in text  # the description
     assert "\nparameters:\n  results_from: \"summary\"\n" in text
     assert "example (fixes):\n  | ---\n" in text and "becomes:\n" in text and "example (flags):" in text
