@@ -76,7 +76,7 @@ def test_apply_in_place_with_jobs_and_a_report(tree: Path, tmp_path: Path) -> No
 
 def test_exit_zero_even_if_changed(tmp_path: Path) -> None:
     card = tmp_path / "README.md"
-    card.write_text("---\nlicense: mit\n---\n"
+    card.write_text("---\nlicense: mit\ntags: [generated_from_trainer]\n---\n"
                     "This model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
     assert invoke("apply", "-i", "--exit-zero-even-if-changed", str(card))[0] == 0
     assert "base_model: gpt2" in card.read_text()

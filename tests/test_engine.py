@@ -109,7 +109,7 @@ def test_a_rule_that_never_settles_stops_after_the_pass_limit() -> None:
 
 
 def test_a_splice_that_does_not_read_back_is_refused_and_reported() -> None:
-    card = ("---\n{license: mit}\n---\nThis model is a fine-tuned version of "
+    card = ("---\n{license: mit, tags: [generated_from_trainer]}\n---\nThis model is a fine-tuned version of "
             "[gpt2](https://huggingface.co/gpt2) on x.\n")
     result = repair(card, select=["CF101"])
     assert result.text == card and not result.changed

@@ -163,3 +163,10 @@ def test_a_trainer_checkpoint_folder_is_never_a_base_model(path: str) -> None:
     result = repair(card, select=["CF101"])
     assert "base_model" not in result.text
     assert any("base_model not set (pass --base-model)" in f.message for f in result.findings)
+
+
+def test_a_hand_written_card_that_kept_the_trainer_s_sentence_gets_no_base_model() -> None:
+    card = ("---\nlanguage: it\n---\n# m\n\nThis model is a fine-tuned version of "
+            "[facebook/mbart-large-cc25](https://huggingface.co/facebook/mbart-large-cc25) on Fanpage.\n")
+    assert repair(card).text == card
+    assert repair(card.replace("language: it", "language: it\ntags:\n- generated_from_trainer")).text != card

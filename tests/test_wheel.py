@@ -25,7 +25,7 @@ def test_wheel_installs_and_finds_its_rules(tmp_path: Path) -> None:
                             text=True, check=True)
     assert "CF101  base-model-from-link" in listed.stdout
     card = elsewhere / "README.md"
-    card.write_text("---\nlicense: mit\n---\n"
+    card.write_text("---\nlicense: mit\ntags: [generated_from_trainer]\n---\n"
                     "This model is a fine-tuned version of [gpt2](https://huggingface.co/gpt2) on x.\n")
     diffed = subprocess.run([str(env_dir / "bin" / "cardfix"), "diff", "README.md"], cwd=elsewhere,
                             capture_output=True, text=True)
