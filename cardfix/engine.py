@@ -212,10 +212,10 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
     seen_version = log.version  # what every rule of the level saw
     state, turns = _apply_level(state, turns, log)
     for turn in turns:
-        if turn.deferred:
+        if turn.deferred:  # it runs again next pass (another rule changed the card): it reports then
             log.ran_at.pop(turn.rule.code, None)
-        else:
-            log.ran_at[turn.rule.code] = seen_version
+            continue
+        log.ran_at[turn.rule.code] = seen_version
         if turn.applied:
             log.version += 1
             log.changed_at[turn.rule.code] = log.version

@@ -215,3 +215,13 @@ def test_check_splices_nothing_and_its_rules_read_the_data_the_edits_made(monkey
     assert [f.message for f in result.findings] == ["a", "z"]
     assert parsed == ["z: 0"]
 
+
+
+def test_a_rule_that_waited_and_then_has_nothing_to_do_leaves_no_finding() -> None:
+    """Its report of the pass it waited in is not kept: the fix it offered was never applied."""
+    whole = _rule("CF901", _replace("abc", "xyz", "whole"))
+    middle = _rule("CF902", lambda facts: fix("middle", 1, BodyEdit(1, 2, "B")) if facts.card.body[1] == "b"
+                   else NOTHING)
+    result = _run("abc", whole, middle)
+    assert result.card.render() == "xyz"
+    assert [f.message for f in result.findings] == ["whole"]
