@@ -193,10 +193,17 @@ def _changed(start: State, end: State) -> bool:
 
 
 def _levels(rules: Sequence[Rule]) -> list[list[Rule]]:
-    levels: dict[int, list[Rule]] = {}
-    for rule in rules:
-        levels.setdefault(rule.level, []).append(rule)
-    return [sorted(levels[k], key=lambda r: r.code) for k in sorted(levels)]
+    """The rules by level, each level in code order."""
+    return [[rules[i] for i in level] for level in _level_order(tuple((r.code, r.level) for r in rules))]
+
+
+@functools.lru_cache(maxsize=64)
+def _level_order(keys: tuple[tuple[str, int], ...]) -> tuple[tuple[int, ...], ...]:
+    """Indexes of the rules by level (the same for every card of a run, so computed once)."""
+    levels: dict[int, list[int]] = {}
+    for index, (_, level) in enumerate(keys):
+        levels.setdefault(level, []).append(index)
+    return tuple(tuple(sorted(levels[k], key=lambda i: keys[i][0])) for k in sorted(levels))
 
 
 def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run) -> State:

@@ -26,6 +26,8 @@ EVIDENCE_PARAMS = {"bounds": Param("list", [], check=_check_bounds), "margin": P
 @action("align_swapped_columns", params=EVIDENCE_PARAMS,
         prepare=lambda params: {"evidence": evidence_from(params)})
 def align_swapped_columns(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    if not facts.is_trainer_card:
+        return NOTHING  # the table layout is the Trainer's; another card's table is its author's
     analysis = swap_analysis(facts, params["evidence"])
     table = facts.table
     if analysis is None or table is None:

@@ -16,8 +16,10 @@ from cardfix.swaps import swap_analysis
 @action("canonical_column_order", params={
     "only_after": Param("list", ["CF301"]), "evidence_of": Param("rule", "CF301")})
 def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    if (params["only_after"] and not facts.fixed & set(params["only_after"])) or not facts.is_trainer_card:
+        return NOTHING
     table = facts.table
-    if table is None or (params["only_after"] and not facts.fixed & set(params["only_after"])):
+    if table is None:
         return NOTHING
     columns = metric_columns(table)
     if columns is None or not is_sorted_order(columns):

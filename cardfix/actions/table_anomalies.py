@@ -14,6 +14,8 @@ from cardfix.options import Options
 
 @action("report_table_anomalies", params={"jump_factor": Param("float", 1.5)})
 def report_table_anomalies(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    if not facts.is_trainer_card:
+        return NOTHING  # the anomalies are those of the Trainer's logging
     table = facts.table
     if table is None or not table.rows:
         return NOTHING
