@@ -25,7 +25,7 @@ def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: O
     link = facts.base_model_link
     if facts.states("base_model") or (link is None and not (options.base_model and facts.is_trainer_card)):
         return NOTHING
-    if not facts.generators:
+    if not (facts.is_trainer_card or facts.generators):
         return NOTHING  # the Trainer's sentence in a card no known generator wrote: its author's to keep
     if options.base_model:
         line = facts.line_number(link.start) if link is not None else facts.front_matter_line
