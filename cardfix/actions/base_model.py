@@ -22,8 +22,10 @@ CHECKPOINT_RE = regex.compile(r"(?:^|/)checkpoint-\d+$")
 @action("set_base_model_from_link", params={
     "reject_ids": Param("list", ["None"]), "legacy_ids": Param("str", LEGACY_IDS, convert=id_list)})
 def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    if facts.states("base_model"):
+        return NOTHING
     link = facts.base_model_link
-    if facts.states("base_model") or (link is None and not (options.base_model and facts.is_trainer_card)):
+    if link is None and not (options.base_model and facts.is_trainer_card):
         return NOTHING
     if not (facts.is_trainer_card or facts.generators):
         return NOTHING  # the Trainer's sentence in a card no known generator wrote: its author's to keep
