@@ -8,8 +8,9 @@ one); each splice is read back, and an edit that does not read back as written i
 `check` (verify=False) writes nothing, so it splices nothing: its rules read the data.
 
 A later pass runs only the rules whose input changed since they last ran: a rule that changed the card
-(it must then find nothing more to do: that confirms its fix), one that waited, and one that reads the
-edits of a rule (`after:`, followed through) that changed the card after it ran. `strict=True` re-runs
+(it must then find nothing more to do: that confirms its fix; not for an action that `settles`, whose
+fix leaves it nothing to do by construction), one that waited, and one that reads the edits of a rule
+(`after:`, followed through) that changed the card after it ran. `strict=True` re-runs
 every rule after any change, as if each rule read every other: tests compare it with the default to
 show the rule files declare every read. The loop ends when a pass changes nothing, gives up on a cycle or
 after MAX_PASSES.
@@ -164,16 +165,18 @@ def _reads(rules: Sequence[Rule], strict: bool) -> Mapping[str, frozenset[str]]:
     if strict:
         every = frozenset(rule.code for rule in rules)
         return {rule.code: every for rule in rules}
-    return _closure(tuple((rule.code, rule.after) for rule in rules))
+    return _closure(tuple((rule.code, rule.after, rule.action.settles) for rule in rules))
 
 
 @functools.lru_cache(maxsize=64)
-def _closure(edges: tuple[tuple[str, tuple[str, ...]], ...]) -> Mapping[str, frozenset[str]]:
-    """`after:` followed through, for one set of rules (the same for every card of a run)."""
-    after = dict(edges)
+def _closure(edges: tuple[tuple[str, tuple[str, ...], bool], ...]) -> Mapping[str, frozenset[str]]:
+    """`after:` followed through, for one set of rules (the same for every card of a run); a rule reads its
+    own edits (and so confirms its fix in the next pass) unless its action settles."""
+    after = {code: rules_after for code, rules_after, _ in edges}
     reads: dict[str, frozenset[str]] = {}
-    for code in after:
-        found, todo = {code}, list(after[code])
+    for code, _, settles in edges:
+        found: set[str] = set()
+        todo = [*after[code], *([] if settles else [code])]
         while todo:
             other = todo.pop()
             if other not in found:

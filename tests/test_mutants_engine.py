@@ -225,3 +225,17 @@ def test_a_rule_that_waited_and_then_has_nothing_to_do_leaves_no_finding() -> No
     result = _run("abc", whole, middle)
     assert result.card.render() == "xyz"
     assert [f.message for f in result.findings] == ["whole"]
+
+
+@pytest.mark.parametrize(("settles", "expected"), [(False, ("xx", 3)), (True, ("x", 2))])
+def test_a_rule_confirms_its_fix_in_the_next_pass_unless_its_action_settles(settles: bool,
+                                                                              expected: tuple[str, int]) -> None:
+    """A rule that, run again, would find more to do: confirmed (and so run again) only when it does not
+    declare that it settles. (The declaration is checked against strict=True in test_engine_reads.)"""
+    def grow(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return fix("grow", 1, BodyEdit(0, 0, "x")) if len(facts.card.body) < 2 else NOTHING
+
+    rule = Rule("CF901", "test-cf901", "s", Action("test_CF901", grow, settles=settles), True, True, {}, (),
+                "CF901.yaml")
+    result = run(parse_text(""), [rule], Options())
+    assert (result.card.render(), result.passes) == expected

@@ -42,19 +42,24 @@ class Action:
     params: Mapping[str, Param] = field(default_factory=dict)
     # Values built once from the loaded parameters (e.g. CF301's evidence settings), added to them.
     prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    # Its fix leaves it nothing more to do, by construction (it writes a key only where the card states
+    # none, or fills a section that is then no placeholder), so the engine does not re-run it to confirm.
+    # tests/test_engine_reads.py checks this on every golden and corpus card against strict=True.
+    settles: bool = False
 
 
 _ACTIONS: dict[str, Action] = {}
 
 
 def action(name: str, params: Mapping[str, Param] | None = None,
-           prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> Callable[[ActionFn], ActionFn]:
+           prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+           settles: bool = False) -> Callable[[ActionFn], ActionFn]:
     """Register the decorated function as the action `name`, with the parameters it accepts."""
 
     def register(fn: ActionFn) -> ActionFn:
         if name in _ACTIONS:
             raise ValueError(f"action {name!r} registered twice")
-        _ACTIONS[name] = Action(name, fn, params or {}, prepare)
+        _ACTIONS[name] = Action(name, fn, params or {}, prepare, settles)
         return fn
 
     return register

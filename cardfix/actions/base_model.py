@@ -20,7 +20,7 @@ CHECKPOINT_RE = regex.compile(r"(?:^|/)checkpoint-\d+$")
 
 
 @action("set_base_model_from_link", params={
-    "reject_ids": Param("list", ["None"]), "legacy_ids": Param("str", LEGACY_IDS, convert=id_list)})
+    "reject_ids": Param("list", ["None"]), "legacy_ids": Param("str", LEGACY_IDS, convert=id_list)}, settles=True)
 def set_base_model_from_link(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     if facts.states("base_model"):
         return NOTHING

@@ -15,7 +15,8 @@ DATASET_IDS = "data/canonical-dataset-ids.yaml"
 
 
 @action("set_datasets_from_sentence", params={
-    "reject_names": Param("list", ["None", "none"]), "dataset_ids": Param("str", DATASET_IDS, convert=id_list)})
+    "reject_names": Param("list", ["None", "none"]), "dataset_ids": Param("str", DATASET_IDS, convert=id_list)},
+        settles=True)
 def set_datasets_from_sentence(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     sentence = facts.dataset_sentence
     if sentence is None or sentence.kind != "named" or facts.states("datasets"):

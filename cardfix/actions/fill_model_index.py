@@ -78,7 +78,7 @@ def datasets_of(facts: Facts, options: Options, params: Mapping[str, Any]) -> li
                                                                 convert=compile_inference),
     "dataset_ids": Param("str", DATASET_IDS, convert=id_list),
     "unknown_dataset": Param("dict", {"type": "unknown", "name": "unknown"},
-                             check=lambda v: _keys(v, {"type", "name"}))})
+                             check=lambda v: _keys(v, {"type", "name"}))}, settles=True)
 def fill_model_index(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     target = _empty_results(facts.metadata.get("model-index"))
     if target is None or not facts.is_trainer_card:

@@ -196,7 +196,7 @@ def _check_mode(value: Any) -> None:
     "titles": Param("list", required=True, check=check_titles),
     "sentences": Param("list", required=True, check=check_templates),
     "empty": Param("str", required=True, check=_check_plain),
-    "placeholders": Param("str", "fill", check=_check_mode)})
+    "placeholders": Param("str", "fill", check=_check_mode)}, settles=True)
 def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     section = next((s for title in params["titles"] if (s := facts.section(title)) and s.placeholder), None)
     if section is None:

@@ -38,7 +38,8 @@ def _shows(facts: Facts, entry: Mapping[str, str]) -> bool:
     return "mark" not in entry or entry["mark"] in facts.card.body
 
 
-@action("set_library_name", params={"libraries": Param("list", required=True, check=check_libraries)})
+@action("set_library_name", params={"libraries": Param("list", required=True, check=check_libraries)},
+        settles=True)
 def set_library_name(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
     if facts.states("library_name"):
         return NOTHING
