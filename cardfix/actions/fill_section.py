@@ -198,12 +198,12 @@ def _check_mode(value: Any) -> None:
     "empty": Param("str", required=True, check=_check_plain),
     "placeholders": Param("str", "fill", check=_check_mode)}, settles=True)
 def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+    if not (facts.is_trainer_card or facts.is_hub_template):
+        return NOTHING  # a section an author wrote (or left) on a card no known generator made
     section = next((s for title in params["titles"] if (s := facts.section(title)) and s.placeholder), None)
     if section is None:
         return NOTHING
     text, used = render(params["sentences"], facts, options)
-    if not (facts.is_trainer_card or facts.is_hub_template):
-        return NOTHING  # a section an author wrote (or left) on a card no known generator made
     line = facts.line_number(section.heading.start)
     known = used - UNKNOWNS - {"trained"}
     if not known and not facts.is_trainer_card:
