@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from cardfix.arrow import PATH_COLUMN, repair_batch
+from cardfix.card import parse_text
 from cardfix.core import Result
 from cardfix.edits import Finding
+from cardfix.facts import is_model_card
 
 try:
     import pyarrow as pa
@@ -54,8 +56,10 @@ def batch_results(batch: pa.RecordBatch) -> Iterator[Result]:
     for i, card in enumerate(cards):
         findings = tuple(Finding(**f) for f in columns["findings"][i])
         path = ids[i] if ids is not None else f"row {i}"
-        yield Result(columns["repaired"][i] or "", bool(columns["changed"][i]), findings, columns["error"][i],
-                     card or "", path)
+        changed, error = bool(columns["changed"][i]), columns["error"][i]
+        # The Arrow columns do not say a card was skipped (not a model card): read it again where it can be.
+        skipped = not (changed or findings or error) and card is not None and not is_model_card(parse_text(card))
+        yield Result(columns["repaired"][i] or "", changed, findings, error, card or "", path, skipped)
 
 
 def write(batches_out: Iterator[pa.RecordBatch], output: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,13 @@ def test_the_pre_commit_hooks_run_serially_on_readme_files_only() -> None:
         assert not any(files.search(p) for p in ("README.md.orig", "notREADME.md", "readme.md"))
     readme = (ROOT / "README.md").read_text()
     assert "rev: REV" in readme and "require_serial: true" in readme
+
+
+def test_the_readme_statistics_and_chart_are_the_bundled_sample_s(tmp_path: Path) -> None:
+    chart = tmp_path / "chart.svg"
+    sample = ROOT / "examples" / "hub-dump"
+    code, out, _ = invoke("stats", str(sample / "hub-sample.parquet"), "--chart", str(chart))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- stats:start -->\n", 1)[1].split("<!-- stats:end -->", 1)[0]
+    assert code == 0 and shown == out.decode()
+    assert chart.read_text(encoding="utf-8") == (sample / "stats.svg").read_text(encoding="utf-8")

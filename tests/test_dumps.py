@@ -79,3 +79,14 @@ def test_check_reads_a_dump_batch_by_batch(dump: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(dumps, "batches", counting)
     invoke("check", "-q", str(dump))
     assert sizes and max(sizes) <= 50 and sum(sizes) == pq.read_table(dump).num_rows
+
+
+def test_stats_of_a_dump_skip_what_stats_of_the_same_files_skip(dump: Path, tmp_path: Path) -> None:
+    """Cards that are no model cards (a snapshot's error text) are skipped in a dump as on disk."""
+    table = pq.read_table(dump)
+    for i, card in enumerate(table.column("card").to_pylist()):
+        (tmp_path / f"{i:04}").mkdir()
+        (tmp_path / f"{i:04}" / "README.md").write_text(card, encoding="utf-8")
+    from_dump = json.loads(invoke("stats", "--format", "json", str(dump))[1])
+    from_files = json.loads(invoke("stats", "--format", "json", str(tmp_path))[1])
+    assert (from_dump["skipped"], from_dump["generators"]) == (from_files["skipped"], from_files["generators"])
