@@ -90,7 +90,7 @@ def test_the_field_must_be_a_list_item_of_its_own() -> None:
 # CF104 ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("base", ["/home/me/llama", "./checkpoints/x", "../x", "~/models/x", "C:\\\\models\\\\x",
-                                  "D:/models/x", "None", "org/a/b"])
+                                  "D:/models/x", "None", "org/a/b", "common6/checkpoint-3500"])
 def test_cf104_replaces_what_is_no_hub_id_by_the_id_the_card_states(base: str) -> None:
     card = PEFT_CARD.format(base=base, tag="x", field="org/base-1.0")
     result = repair(card, select=["CF104"], options=UNSAFE)
@@ -99,7 +99,7 @@ def test_cf104_replaces_what_is_no_hub_id_by_the_id_the_card_states(base: str) -
     assert repair(result.text, select=["CF104"], options=UNSAFE).text == result.text
 
 
-@pytest.mark.parametrize("base", ["meta-llama/Llama-3.2-1B", "llama-7b", "common6/checkpoint-3500"])
+@pytest.mark.parametrize("base", ["meta-llama/Llama-3.2-1B", "llama-7b", "org/model-checkpoints"])
 def test_cf104_never_replaces_a_value_of_a_hub_ids_form(base: str) -> None:
     card = PEFT_CARD.format(base=base, tag=base, field="org/other")
     result = repair(card, select=["CF104"], options=UNSAFE)
@@ -293,3 +293,12 @@ def test_trl_none_is_never_a_base_model() -> None:
     assert "base_model" not in result.text
     assert any("'None'" in m for m in _codes(result, "CF101"))
     assert result.text == TRL_CARD.replace("licence: license\n", "")
+
+
+def test_a_trainer_checkpoint_folder_as_base_model_is_a_local_path() -> None:
+    from cardfix.actions.base_model_local_path import not_hub_id
+    from cardfix.ruleset import load_rules
+
+    params = next(r.params for r in load_rules() if r.code == "CF104")
+    assert not_hub_id("wghts/checkpoint-20000", params) == "a Trainer checkpoint folder (a local path)"
+    assert not_hub_id("org/model-checkpoints", params) is None

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cardfix.actions import Param, action
-from cardfix.actions.base_model import LEGACY_IDS
+from cardfix.actions.base_model import CHECKPOINT_RE, LEGACY_IDS
 from cardfix.actions.base_model_template import several, stated_ids
 from cardfix.edits import KEY_ORDER, NOTHING, Outcome, Report, SetKey, fix, report
 from cardfix.facts import Facts, is_repo_id
@@ -28,6 +28,8 @@ def not_hub_id(value: str, params: Mapping[str, Any]) -> str | None:
     CF105 reads it through its `local_paths` parameter (this rule's parameters)."""
     if params["local_path"].match(value):
         return "a local path"
+    if CHECKPOINT_RE.search(value):
+        return "a Trainer checkpoint folder (a local path)"
     if value in params["reject_ids"]:
         return "not a model id"
     return None if is_repo_id(value) else "not a Hub repo id (a local path?)"
