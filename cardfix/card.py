@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 
 import regex
+
+from cardfix.memo import cached
 
 # The Hub's own front-matter regex (huggingface_hub REGEX_YAML_BLOCK, "same as the server"): anchored at the
 # start by .match(), lazy, so the first line that is exactly `---` closes the block. Compiled with the
@@ -15,6 +18,7 @@ FRONT_MATTER_RE = re.compile(r"(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)--
 OPENING_RE = re.compile(r"\s*---(?:\r\n|\r|\n)")
 BOM = "\ufeff"
 # A line with its ending: only CR, LF and CRLF end a line in a card (not str.splitlines' extras).
+BREAK_RE = re.compile(r"\r\n|\r|\n")
 LINE_RE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -58,6 +62,17 @@ class Card:
     @property
     def front_matter_first_line(self) -> int:
         return 1 + count_lines(self.head)
+
+    @cached
+    def body_line_breaks(self) -> list[int]:
+        """Where each line break of the body starts (a CRLF is one), for line numbers by bisection."""
+        return [m.start() for m in BREAK_RE.finditer(self.body)]
+
+    def body_lines_before(self, offset: int) -> int:
+        """`count_lines(self.body, offset)` (slice semantics for the offset), without scanning the body."""
+        size = len(self.body)
+        offset = max(0, min(size, offset + size if offset < 0 else offset))
+        return bisect.bisect_left(self.body_line_breaks, offset)
 
     def render(self) -> str:
         return self.bom + self.head + self.front_matter + self.tail + self.body

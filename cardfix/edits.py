@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cardfix.card import Card, count_lines
+from cardfix.card import Card
 
 Path = tuple[str | int, ...]
 # The order in which transformers dumps the keys it writes (`create_metadata`): a new key goes there.
@@ -222,4 +222,4 @@ class Origin:
         return index
 
     def line_number(self, body_index: int) -> int:
-        return self.card.body_first_line + count_lines(self.card.body, self.body_offset(body_index))
+        return self.card.body_first_line + self.card.body_lines_before(self.body_offset(body_index))

@@ -116,7 +116,11 @@ class _Run:
     def due(self, rule: Rule) -> bool:
         """Whether the rule's input changed since it last ran (or it never ran, or it waited)."""
         ran = self.ran_at.get(rule.code)
-        return ran is None or any(self.changed_at.get(code, -1) > ran for code in self.reads[rule.code])
+        if ran is None:
+            return True
+        if not self.changed_at:  # nothing changed the card yet
+            return False
+        return any(self.changed_at.get(code, -1) > ran for code in self.reads[rule.code])
 
     def record(self, findings: Sequence[Finding]) -> None:
         for item in findings:

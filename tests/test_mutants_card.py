@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cardfix.card import CardError, decode, parse_text
+from cardfix.card import Card, CardError, count_lines, decode, parse_text
 
 
 @pytest.mark.parametrize(("body", "yaml_text", "card"), [
@@ -24,3 +26,9 @@ def test_binary_and_non_utf8_cards_are_refused_with_the_whole_reason() -> None:
     with pytest.raises(CardError) as latin1:
         decode(b"caf\xe9")
     assert str(latin1.value) == "not UTF-8 (invalid byte at offset 3)"
+
+
+@given(st.text(alphabet="ab\r\n", max_size=30), st.integers(-40, 40))
+def test_lines_before_an_offset_are_counted_as_count_lines_counts_them(body: str, offset: int) -> None:
+    card = Card("", "", "", "", body, "\n")
+    assert card.body_lines_before(offset) == count_lines(body, offset)

@@ -79,7 +79,8 @@ def _table_at_zero(segment: str) -> TrainingTable | None:
     for line in split_lines(segment):
         text = segment[line.start : line.end]
         if text.lstrip().startswith("|"):
-            rows.append(table_row(_cells(text), line))
+            # The header and alignment rows hold no numbers: only the rows after them are read as such.
+            rows.append(table_row(_cells(text), line) if len(rows) >= 2 else TableRow(_cells(text), line))
         elif rows:
             break
     if len(rows) < 2 or not all(set(c) <= set(":- ") and "-" in c for c in rows[1].cells):
