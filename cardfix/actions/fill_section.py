@@ -160,22 +160,32 @@ def check_templates(value: Any) -> None:
             if unknown:
                 raise ValueError(f"unknown slot {sorted(unknown)[0]!r} (known: {', '.join(sorted(SLOTS))})")
 
-def render(sentences: Sequence[str | list[str]], facts: Facts, options: Options) -> tuple[str, set[str]]:
+Template = tuple[str, frozenset[str]]  # a sentence and its slots
+
+
+def compile_templates(value: Sequence[str | list[str]]) -> tuple[tuple[Template, ...], ...]:
+    """The rule file's sentences as the renderer uses them: each item's alternatives with their slots."""
+    return tuple(tuple((s, template_slots(s)) for s in (item if isinstance(item, list) else [item]))
+                 for item in value)
+
+
+def render(sentences: Sequence[Sequence[Template]], facts: Facts, options: Options) -> tuple[str, set[str]]:
     """The section text: each sentence whose slots all have facts (first fitting alternative)."""
     values: dict[str, str | None] = {}
-
-    def value(slot: str) -> str | None:
-        if slot not in values:
-            values[slot] = SLOTS[slot](facts, options)
-        return values[slot]
-
     written: list[str] = []
     used: set[str] = set()
-    for item in sentences:
-        for sentence in item if isinstance(item, list) else [item]:
-            slots = template_slots(sentence)
-            if all(value(s) for s in slots):
-                written.append(with_articles(sentence.format(**{s: value(s) for s in slots})))
+    for alternatives in sentences:
+        for sentence, slots in alternatives:
+            filled = {}
+            for slot in slots:
+                if slot not in values:
+                    values[slot] = SLOTS[slot](facts, options)
+                if not values[slot]:
+                    break
+                filled[slot] = values[slot]
+            else:
+                text = sentence.format(**filled)
+                written.append(with_articles(text) if "a " in text or "A " in text else text)
                 used |= slots
                 break
     return " ".join(written), used
@@ -194,7 +204,7 @@ def _check_mode(value: Any) -> None:
 
 @action("fill_section", params={
     "titles": Param("list", required=True, check=check_titles),
-    "sentences": Param("list", required=True, check=check_templates),
+    "sentences": Param("list", required=True, check=check_templates, convert=compile_templates),
     "empty": Param("str", required=True, check=_check_plain),
     "placeholders": Param("str", "fill", check=_check_mode)}, settles=True)
 def fill_section(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
