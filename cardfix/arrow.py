@@ -42,14 +42,18 @@ def repair_batch(batch: B, column: str = "card", *, check: bool = False, select:
                  ignore: Iterable[str] | None = None, settings_: Settings | None = None, **options: Any) -> B:
     """`batch` with `repaired`, `changed`, `findings` and `error` added; `check=True` keeps no text.
     Rules and options as `cardfix.repair` takes them, or a whole `settings_` (the command line's)."""
+    chosen = settings_ or settings(select, ignore, Options(**options))
+    return _with_columns(batch, new_columns(repair_rows(batch, column, chosen, check), check))
+
+
+def repair_rows(batch: pa.RecordBatch | pa.Table, column: str, chosen: Settings, check: bool) -> list[Result]:
+    """Each row's Result (named by its `modelId`, else None): what repair_batch's columns are made from."""
     names = batch.schema.names
     if column not in names:
         raise KeyError(f"no column {column!r} (columns: {', '.join(names)})")
     texts = batch.column(column).to_pylist()
     ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else [None] * len(texts)
-    chosen = settings_ or settings(select, ignore, Options(**options))
-    results = [_repair_row(text, repo_id, chosen, check) for text, repo_id in zip(texts, ids)]
-    return _with_columns(batch, new_columns(results, check))
+    return [_repair_row(text, repo_id, chosen, check) for text, repo_id in zip(texts, ids)]
 
 
 def repair_dict(batch: Mapping[str, Sequence[Any]], column: str = "card", **kwargs: Any) -> dict[str, list[Any]]:

@@ -7,14 +7,18 @@ row's `modelId` is its card's path in messages and reports.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cardfix.arrow import PATH_COLUMN, repair_batch
+from cardfix.api import settings
+from cardfix.arrow import PATH_COLUMN, repair_rows
 from cardfix.card import parse_text
 from cardfix.core import Result
 from cardfix.edits import Finding
 from cardfix.facts import is_model_card
+from cardfix.options import Options
+from cardfix.settings import Settings
 
 try:
     import pyarrow as pa
@@ -42,10 +46,15 @@ def batches(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]
         yield from pq.ParquetFile(file).iter_batches(batch_size=batch_rows)
 
 
-def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, **kwargs: Any) -> Iterator[Result]:
-    """Every card of the dump repaired, as Results named by their modelId (row order kept)."""
+def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, settings_: Settings | None = None,
+            **options: Any) -> Iterator[Result]:
+    """Every card of the dump repaired, as Results named by their modelId (row order kept): the rows that
+    repair_batch would give, without the round trip through Arrow columns."""
+    chosen = settings_ or settings(options=Options(**options))
     for batch in batches(path, batch_rows):
-        yield from batch_results(repair_batch(batch, CARD_COLUMN, check=check, **kwargs))
+        for i, result in enumerate(repair_rows(batch, CARD_COLUMN, chosen, check)):
+            result = result if result.path is not None else replace(result, path=f"row {i}")
+            yield replace(result, text="", original="") if check else result
 
 
 def batch_results(batch: pa.RecordBatch) -> Iterator[Result]:
