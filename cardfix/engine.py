@@ -118,9 +118,11 @@ class _Run:
         ran = self.ran_at.get(rule.code)
         if ran is None:
             return True
-        if not self.changed_at:  # nothing changed the card yet
-            return False
-        return any(self.changed_at.get(code, -1) > ran for code in self.reads[rule.code])
+        reads = self.reads[rule.code]
+        for code, version in self.changed_at.items():  # noqa: SIM110 - a loop: any() and its generator cost more here
+            if version > ran and code in reads:
+                return True
+        return False
 
     def record(self, findings: Sequence[Finding]) -> None:
         for item in findings:

@@ -86,14 +86,15 @@ def test_a_cycle_that_does_not_return_to_the_input_is_caught_and_unfixable_findi
                                _stop("the rules undo each other's edits (a cycle)"))
 
 
-def test_a_rule_that_found_nothing_is_not_run_again_on_the_card_it_already_saw() -> None:
+@pytest.mark.parametrize("after", [(), ("CF901",)])  # whether or not it reads the edits of the rule that changed it
+def test_a_rule_that_found_nothing_is_not_run_again_on_the_card_it_already_saw(after: tuple[str, ...]) -> None:
     calls: list[str] = []
 
     def watch(facts: Facts) -> Outcome:
         calls.append(facts.card.body)
         return NOTHING
 
-    result = _run("a", _rule("CF901", _replace("a", "b", "a->b")), _rule("CF902", watch, level=1))
+    result = _run("a", _rule("CF901", _replace("a", "b", "a->b")), _rule("CF902", watch, level=1, after=after))
     assert (result.card.render(), result.passes, calls) == ("b", 2, ["b"])
 
 
@@ -239,3 +240,53 @@ def test_a_rule_confirms_its_fix_in_the_next_pass_unless_its_action_settles(sett
                 "CF901.yaml")
     result = run(parse_text(""), [rule], Options())
     assert (result.card.render(), result.passes) == expected
+
+
+def _cancel_out() -> tuple[Rule, ...]:
+    """CF901 sets `a` to 1; CF902, reading its edit, sets it back: the card ends as it began."""
+    up = _rule("CF901", lambda facts: fix("up", 1, SetKey("a", 1))
+               if facts.metadata["a"] == 0 and "CF902" not in facts.fixed else NOTHING)
+    down = _rule("CF902", lambda facts: fix("down", 1, SetKey("a", 0))
+                 if facts.metadata["a"] == 1 and "CF901" in facts.fixed else NOTHING, level=1, after=("CF901",))
+    return up, down
+
+
+@pytest.mark.parametrize(("text", "rules", "changed"), [
+    ("a", (_rule("CF901", lambda facts: NOTHING),), False),
+    ("---\na: 0\n---\nx\n", (_rule("CF901", lambda facts: NOTHING),), False),
+    ("a", (_rule("CF901", _replace("a", "b", "a->b")),), True),
+    ("---\na: 0\n---\nx\n", (_rule("CF901", _set_key("b", 1, "b")),), True),
+    ("---\na: 0\n---\nx\n", _cancel_out(), False),
+])
+def test_check_says_the_card_would_change_exactly_when_apply_changes_it(text: str, rules: tuple[Rule, ...],
+                                                                         changed: bool) -> None:
+    applied, checked = _run(text, *rules), _run(text, *rules, verify=False)
+    assert (applied.card.render() != text, applied.changed, checked.changed) == (changed, changed, changed)
+    assert checked.card.front_matter == parse_text(text).front_matter  # check splices nothing
+
+
+def _at(start: int, old: str, new: str) -> Act:
+    """A rule that replaces `old` at `start` with `new` (its message)."""
+    return lambda facts: (fix(new, 1, BodyEdit(start, start + len(old), new))
+                          if facts.card.body[start : start + len(old)] == old else NOTHING)
+
+
+def test_a_rule_after_one_that_waits_still_applies_and_reports_in_the_same_pass() -> None:
+    waits = _rule("CF902", _at(1, "b", "B"))  # inside the edit of CF901: it waits, then finds nothing to do
+    result = _run("abcd", _rule("CF901", _at(0, "ab", "XY")), waits, _rule("CF903", _at(3, "d", "D")))
+    assert (result.card.render(), result.passes) == ("XYcD", 2)
+    assert [(f.code, f.message) for f in result.findings] == [("CF901", "XY"), ("CF903", "D")]
+
+
+@pytest.mark.parametrize(("unsafe_fixes", "body"), [(False, "a\nz\n"), (True, "b\nz\n")])
+def test_an_unsafe_rules_fix_is_held_and_its_other_reports_are_kept_as_they_are(unsafe_fixes: bool,
+                                                                                 body: str) -> None:
+    def act(facts: Facts, params: Mapping[str, Any], options: Options) -> Outcome:
+        return Outcome((BodyEdit(0, 1, "b"),), (Report("fix it", 1, fixable=True), Report("a note", 2)))
+
+    rule = Rule("CF901", "test-cf901", "s", Action("test_CF901", act), False, True, {}, (), "CF901.yaml")
+    result = run(parse_text("a\nz\n"), [rule], Options(unsafe_fixes=unsafe_fixes))
+    fixed = "fix it" if unsafe_fixes else "fix it; an unsafe fix: --unsafe-fixes applies it"
+    assert result.card.render() == body
+    assert result.findings == (Finding("CF901", "test-cf901", fixed, 1, unsafe_fixes),
+                               Finding("CF901", "test-cf901", "a note", 2, False))

@@ -32,7 +32,8 @@ def test_a_dropped_edit_leaves_no_trace_in_the_data_the_next_pass_reads() -> Non
 
     bad = _rule("CF901", _set_key("a", 1, "add a"))
     good = _rule("CF902", _set_key("b", 30, "b"))
-    _run("---\n{b: 2}\n---\nx\n", bad, good, _rule("CF903", watch))
+    # CF903 reads their edits: it runs again in pass 2, on the data as pass 1's read-back left it.
+    _run("---\n{b: 2}\n---\nx\n", bad, good, _rule("CF903", watch, after=("CF901", "CF902")))
     assert seen == {"a is None"}
 
 

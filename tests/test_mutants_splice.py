@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardfix.edits import FrontMatterEdit, Path, SetKey, SetNode
+from cardfix.edits import DeleteKey, FrontMatterEdit, Path, SetKey, SetNode
 from cardfix.splice import splice_all
 from cardfix.yaml_read import parse_front_matter
 
@@ -68,3 +68,20 @@ def test_an_indented_front_matter_gets_new_keys_at_its_own_indentation() -> None
     assert out == "  license: mit\n  base_model: org/m\n  tags:\n  - a\n  datasets:\n  - d"
     assert parse_front_matter(out).data == {"license": "mit", "base_model": "org/m", "tags": ["a"],
                                             "datasets": ["d"]}
+
+
+@pytest.mark.parametrize(("text", "key", "newline", "expected"), [
+    ("a: 1\rlicence: license\rb: 2", "licence", "\r", "a: 1\rb: 2"),  # CR-only line endings
+    ("a: 1\nlicence: MIT-X\nb: 2", "licence", "\n", "a: 1\nb: 2"),  # whatever its value's last character
+    ("\r\nlicence: license", "licence", "\r\n", ""),  # the last key after a blank line: the CRLF before it goes
+    ("a: &x 1\nm:\n  k: *x\nb: 2", "m", "\n", "a: &x 1\nb: 2"),  # a block mapping that ends with an alias
+])
+def test_a_deleted_key_takes_one_line_break_with_it(text: str, key: str, newline: str, expected: str) -> None:
+    assert _spliced(text, DeleteKey(key), newline=newline) == expected
+
+
+@pytest.mark.parametrize("licence", ["licence: license\n", "licence: |\n  text\n"])
+def test_a_key_inserted_before_a_key_deleted_in_the_same_splice_takes_its_place(licence: str) -> None:
+    order = ("language", "licence", "tags")  # the new key goes before `licence`, which is deleted
+    out = _spliced(licence + "tags: []", DeleteKey("licence"), SetKey("language", "en", order))
+    assert out == "language: en\ntags: []"

@@ -67,3 +67,7 @@ def test_a_value_that_is_an_alias_is_replaced_up_to_the_alias(text: str, edit: F
 def test_a_key_inserted_before_one_whose_commented_flow_value_becomes_a_block_splice_together() -> None:
     out = _spliced("license: mit\ntags: []  # later\n", SetKey("base_model", "m", ORDER), SetKey("tags", ["a"]))
     assert out == "license: mit\nbase_model: m\ntags:  # later\n- a\n"
+
+
+def test_a_key_without_a_value_in_a_flow_mapping_gets_one_where_it_stands() -> None:
+    assert _spliced("m: {a}\n", SetNode(("m", "a"), 1), data={"m": {"a": 1}}) == "m: {a: 1}\n"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from cardfix.edits import Written
-from cardfix.yaml_emit import Style, detect_style, render_key
+from cardfix.yaml_emit import Style, detect_style, float_text, render_key
 from cardfix.yaml_read import parse_front_matter
 
 
@@ -23,6 +23,10 @@ from cardfix.yaml_read import parse_front_matter
     ("a:\n  - x\nb:\n  - c:\n        d: 1", Style(2, 4)),  # the mapping indent found below the top level
     ("model:\n    name: x\n    tags:\n      - a", Style(2, 4)),  # the sequence offset found below it
     ("model-index:\n- name: x\n  results:\n      task: 1", Style(0, 4)),  # measured from the nested key
+    # an anchor on the key's line is where the collection's node starts: it measures nothing
+    ("tags: &t\n  - a\ndatasets:\n  - d", Style(2, 2)),
+    ("m: &a\n    k: 1\nn:\n    j: 1", Style(0, 4)),
+    ("m:\n  tags:\n    - a\na: &x [*x]", Style(2, 2)),  # a self-referencing alias is walked once, then the rest
 ])
 def test_the_files_indentation_is_detected_at_any_depth(text: str, style: Style) -> None:
     assert detect_style(parse_front_matter(text).root) == style
@@ -72,3 +76,16 @@ def test_numbers_in_exponent_form_read_back_as_numbers(value: Any) -> None:
 def test_yaml_1_1_words_inside_nested_lists_read_back_as_strings() -> None:
     # ruamel (YAML 1.2) wrote yes/no/on/off plain there, which PyYAML reads as booleans
     assert yaml.safe_load(render_key("k", [["yes", "off"]], Style())) == {"k": [["yes", "off"]]}
+    # in double quotes, as the direct emitter quotes them
+    assert render_key("k", [["yes", "a"]], Style()) == 'k:\n- - "yes"\n  - a\n'
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.5, "0.5"), (1.5e-07, "1.5e-07"), (1.2345e20, "1.2345e+20"),  # already read as floats by both
+    (1e-07, "1.0e-07"), (1e16, "1.0e+16"),  # a dot added: YAML 1.1 reads `1e-07` as a string
+    (float("nan"), None), (float("-inf"), None),
+])
+def test_float_text_is_a_number_both_yaml_versions_read_back(value: float, text: str | None) -> None:
+    assert float_text(value) == text
+    if text is not None:
+        assert yaml.safe_load(text) == value
