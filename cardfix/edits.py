@@ -96,15 +96,29 @@ def _set_in(node: Any, path: Path, value: Any) -> Any:
 
 
 def same_data(a: Any, b: Any) -> bool:
-    """Deep equality (mapping order aside) that treats NaN as equal to itself and keeps bool apart from int."""
+    """Deep equality (mapping order aside) that treats NaN as equal to itself and keeps bool apart from int.
+    Self-referencing data (`x: &x [*x]`) ends too: a pair already being compared further up counts as equal
+    (tracked only when plain recursion does not end, so the common case pays nothing)."""
+    try:
+        return _same(a, b, None)
+    except RecursionError:
+        return _same(a, b, frozenset())
+
+
+def _same(a: Any, b: Any, comparing: frozenset[tuple[int, int]] | None) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
         return False
+    if isinstance(a, (dict, list)) and isinstance(b, (dict, list)) and comparing is not None:
+        pair = (id(a), id(b))
+        if pair in comparing:
+            return True
+        comparing = comparing | {pair}
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_same(a[k], b[k], comparing) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y, comparing) for x, y in zip(a, b))
     return bool(a == b)
 
 

@@ -21,6 +21,7 @@ class FrontMatterError(ValueError):
 
 
 _UNSET: Any = object()
+MERGE_TAG = "tag:yaml.org,2002:merge"  # a plain `<<` key: merges, is no key of its own ("<<" quoted is one)
 
 
 class ParsedFrontMatter:
@@ -60,6 +61,8 @@ def parse_front_matter(text: str) -> ParsedFrontMatter:
     """Parse YAML text into data plus its node tree; raise FrontMatterError with a one-line reason."""
     try:
         root = _compose(text)
+        # Before constructing: the constructor expands merge keys (`<<: *b`) into the node tree in place.
+        duplicate = _duplicate_key(root) if isinstance(root, yaml.MappingNode) else None
         data = yaml.constructor.SafeConstructor().construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         raise _not_yaml(exc) from None
@@ -69,7 +72,6 @@ def parse_front_matter(text: str) -> ParsedFrontMatter:
         return ParsedFrontMatter({}, None, text)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise FrontMatterError(f"front matter is a YAML {type(data).__name__}, not a mapping")
-    duplicate = _duplicate_key(root)
     if duplicate is not None:
         raise FrontMatterError(f"front matter has the key {duplicate.value!r} twice (front-matter line "
                                f"{duplicate.start_mark.line + 1}); the Hub and ruamel.yaml reject that")
@@ -85,7 +87,7 @@ def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
             continue
         seen.add(id(node))
         if type(node) is yaml.MappingNode:
-            keys = [(k.tag, k.value) for k, _ in node.value if type(k) is yaml.ScalarNode and k.value != "<<"]
+            keys = [(k.tag, k.value) for k, _ in node.value if type(k) is yaml.ScalarNode and k.tag != MERGE_TAG]
             if len(set(keys)) != len(keys):
                 return _second(node)
             stack += [v for _, v in node.value if type(v) is not yaml.ScalarNode]
@@ -97,7 +99,7 @@ def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
 def _second(node: yaml.MappingNode) -> yaml.ScalarNode:
     found: set[tuple[str, str]] = set()
     for key, _ in node.value:
-        if type(key) is yaml.ScalarNode and key.value != "<<":
+        if type(key) is yaml.ScalarNode and key.tag != MERGE_TAG:
             if (key.tag, key.value) in found:
                 return key
             found.add((key.tag, key.value))

@@ -96,3 +96,19 @@ def _data_and_edit(draw: st.DrawFn) -> tuple[dict[str, object], SetKey | SetNode
 def test_changes_data_is_whether_the_edited_data_differs(case: tuple[dict[str, object], SetKey | SetNode]) -> None:
     data, edit = case
     assert changes_data(data, edit) is not same_data(apply_to_data(data, edit), data)
+
+
+def test_self_referencing_data_compares_without_end() -> None:
+    a: list[object] = []
+    a.append(a)
+    b: list[object] = []
+    b.append(b)
+    assert same_data(a, b) and same_data({"x": a}, {"x": b})
+    assert not same_data({"x": a, "y": 1}, {"x": b, "y": 2})
+
+
+def test_a_fix_on_a_card_whose_front_matter_refers_to_itself_is_made() -> None:
+    card = ("---\nx: &x [*x]\ntags:\n- generated_from_trainer\n---\n# m\n\nThis model is a fine-tuned version "
+            "of [gpt2](https://huggingface.co/gpt2) on an unknown dataset.\n")
+    result = repair(card, select=["CF101"])
+    assert result.error is None and "base_model: gpt2" in result.text

@@ -80,8 +80,11 @@ def test_a_deleted_key_takes_one_line_break_with_it(text: str, key: str, newline
     assert _spliced(text, DeleteKey(key), newline=newline) == expected
 
 
-@pytest.mark.parametrize("licence", ["licence: license\n", "licence: |\n  text\n"])
-def test_a_key_inserted_before_a_key_deleted_in_the_same_splice_takes_its_place(licence: str) -> None:
+@pytest.mark.parametrize(("text", "expected"), [
+    ("licence: license\ntags: []", "language: en\ntags: []"),
+    ("licence: |\n  text\ntags: []", "language: en\ntags: []"),  # a block scalar: its text ends with its break
+    ("licence: license", "language: en\n"),  # the only key, on the last line
+])
+def test_a_key_inserted_before_a_key_deleted_in_the_same_splice_takes_its_place(text: str, expected: str) -> None:
     order = ("language", "licence", "tags")  # the new key goes before `licence`, which is deleted
-    out = _spliced(licence + "tags: []", DeleteKey("licence"), SetKey("language", "en", order))
-    assert out == "language: en\ntags: []"
+    assert _spliced(text, DeleteKey("licence"), SetKey("language", "en", order)) == expected

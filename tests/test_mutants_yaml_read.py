@@ -59,3 +59,14 @@ def test_a_self_referencing_alias_is_read_without_looping() -> None:
 def test_the_parse_keeps_its_text_for_the_node_tree(text: str, data: dict[str, int], has_root: bool) -> None:
     parsed = parse_front_matter(text)
     assert (parsed.data, parsed.text, parsed.root is not None) == (data, text, has_root)
+
+
+def test_a_key_a_merge_brings_in_and_the_mapping_sets_again_is_no_duplicate() -> None:
+    """PyYAML, ruamel and the Hub read `m: {k: 2}`: the mapping's own key wins over the merged one."""
+    parsed = parse_front_matter("b: &b {k: 1}\nm:\n  <<: *b\n  k: 2")
+    assert parsed.data["m"] == {"k": 2}
+
+
+def test_a_quoted_merge_key_twice_is_a_duplicate() -> None:
+    with pytest.raises(FrontMatterError, match="key '<<' twice"):
+        parse_front_matter('"<<": 1\n"<<": 2')
