@@ -112,3 +112,18 @@ def test_a_fix_on_a_card_whose_front_matter_refers_to_itself_is_made() -> None:
             "of [gpt2](https://huggingface.co/gpt2) on an unknown dataset.\n")
     result = repair(card, select=["CF101"])
     assert result.error is None and "base_model: gpt2" in result.text
+
+
+def test_self_referencing_data_that_differs_further_down_is_not_equal() -> None:
+    """The pair being compared is both sides: one side meeting itself again says nothing of the other."""
+    x2: list[object] = [None, 1]
+    x2[0] = x2
+    x1: list[object] = [x2, 0]
+    y: list[object] = [None, 0]
+    y[0] = y
+    assert not same_data(x1, y) and not same_data(y, x1)
+    nested_a: list[object] = [None, [1]]
+    nested_a[0] = nested_a
+    nested_b: list[object] = [None, [2]]
+    nested_b[0] = nested_b
+    assert not same_data(nested_a, nested_b)

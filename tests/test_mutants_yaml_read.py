@@ -70,3 +70,8 @@ def test_a_key_a_merge_brings_in_and_the_mapping_sets_again_is_no_duplicate() ->
 def test_a_quoted_merge_key_twice_is_a_duplicate() -> None:
     with pytest.raises(FrontMatterError, match="key '<<' twice"):
         parse_front_matter('"<<": 1\n"<<": 2')
+
+
+def test_a_duplicate_beside_two_merge_keys_is_named_not_the_merge_key() -> None:
+    with pytest.raises(FrontMatterError, match="key 'a' twice"):
+        parse_front_matter("a: 1\n<<: {b: 1}\n<<: {c: 2}\na: 2")
