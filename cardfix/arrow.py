@@ -43,7 +43,7 @@ def repair_batch(batch: B, column: str = "card", *, check: bool = False, select:
     """`batch` with `repaired`, `changed`, `findings` and `error` added; `check=True` keeps no text.
     Rules and options as `cardfix.repair` takes them, or a whole `settings_` (the command line's)."""
     chosen = settings_ or settings(select, ignore, Options(**options))
-    return _with_columns(batch, new_columns(repair_rows(batch, column, chosen, check), check))
+    return with_results(batch, repair_rows(batch, column, chosen, check), check)
 
 
 def repair_rows(batch: pa.RecordBatch | pa.Table, column: str, chosen: Settings, check: bool) -> list[Result]:
@@ -77,6 +77,11 @@ def new_columns(results: Sequence[Result], check: bool = False) -> list[pa.Array
                   "severity": f.severity} for f in r.findings] for r in results]
     values = [repaired, [r.changed for r in results], findings, [r.error for r in results]]
     return [pa.array(v, type=field.type) for v, field in zip(values, COLUMNS)]
+
+
+def with_results(batch: B, results: Sequence[Result], check: bool = False) -> B:
+    """`batch` with the four columns made from its rows' results (as `repair_rows` gives them)."""
+    return _with_columns(batch, new_columns(results, check))
 
 
 def _with_columns(batch: B, columns: list[pa.Array]) -> B:

@@ -394,25 +394,25 @@ def apply(paths: Paths, common: Common,
 def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     """`apply --output OUT.parquet`: every dump's rows, with repaired/changed/findings/error, to one file."""
     from cardfix import dumps
-    from cardfix.arrow import repair_batch
 
     run = Run(paths, common, keep_text=True)
     if not all(_is_dump(p) for p in paths):
         _fail("--output takes parquet dumps only (a .parquet file or a folder of them)")
-    batches = (repair_batch(batch, dumps.CARD_COLUMN, settings_=run.settings)
-               for path in paths for batch in dumps.batches(path))
-    tallied = (_tally_batch(run, batch) for batch in batches)
+    tallied = (_tallied_batch(run, batch) for path in paths for batch in dumps.batches(path))
     rows = dumps.write(tallied, output)
     _err(f"wrote {plural(rows, 'row')} to {output}")
     return run.finish(bool(run.tally.counts["changed"]))
 
 
-def _tally_batch(run: Run, batch: Any) -> Any:
+def _tallied_batch(run: Run, batch: Any) -> Any:
+    """One batch repaired, its rows counted from the same Results its new columns are made of."""
     from cardfix import dumps
+    from cardfix.arrow import repair_rows, with_results
 
-    for result in dumps.batch_results(batch):
+    results = repair_rows(batch, dumps.CARD_COLUMN, run.settings, False)
+    for result in results:
         run.tally.add(result)
-    return batch
+    return with_results(batch, results)
 
 
 @app.command(epilog=EXIT_HELP)

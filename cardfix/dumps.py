@@ -12,11 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from cardfix.api import settings
-from cardfix.arrow import PATH_COLUMN, repair_rows
-from cardfix.card import parse_text
+from cardfix.arrow import repair_rows
 from cardfix.core import Result
-from cardfix.edits import Finding
-from cardfix.facts import is_model_card
 from cardfix.options import Options
 from cardfix.settings import Settings
 
@@ -55,20 +52,6 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
         for i, result in enumerate(repair_rows(batch, CARD_COLUMN, chosen, check)):
             result = result if result.path is not None else replace(result, path=f"row {i}")
             yield replace(result, text="", original="") if check else result
-
-
-def batch_results(batch: pa.RecordBatch) -> Iterator[Result]:
-    names = batch.schema.names
-    ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else None
-    cards = batch.column(CARD_COLUMN).to_pylist()
-    columns = {name: batch.column(name).to_pylist() for name in ("repaired", "changed", "findings", "error")}
-    for i, card in enumerate(cards):
-        findings = tuple(Finding(**f) for f in columns["findings"][i])
-        path = ids[i] if ids is not None else f"row {i}"
-        changed, error = bool(columns["changed"][i]), columns["error"][i]
-        # The Arrow columns do not say a card was skipped (not a model card): read it again where it can be.
-        skipped = not (changed or findings or error) and card is not None and not is_model_card(parse_text(card))
-        yield Result(columns["repaired"][i] or "", changed, findings, error, card or "", path, skipped)
 
 
 def write(batches_out: Iterator[pa.RecordBatch], output: str) -> int:

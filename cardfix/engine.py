@@ -110,7 +110,6 @@ class _Run:
     ran_at: dict[str, int] = field(default_factory=dict)  # absent: never ran, or waited (deferred)
     changed_at: dict[str, int] = field(default_factory=dict)
     version: int = 0  # bumped by every applied change
-
     unreadable: list[FrontMatterEdit] = field(default_factory=list)
 
     def due(self, rule: Rule) -> bool:
@@ -221,8 +220,8 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
     if not due:
         return state
     facts = state.facts
-    turns = [Turn(rule, _held(rule.action.fn(facts, rule.params, options)) if not (rule.safe or options.unsafe_fixes)
-                  else rule.action.fn(facts, rule.params, options)) for rule in due]
+    outcomes = ((rule, rule.action.fn(facts, rule.params, options)) for rule in due)
+    turns = [Turn(rule, outcome if rule.safe or options.unsafe_fixes else _held(outcome)) for rule, outcome in outcomes]
     if log.suppressions.blocks:
         turns = [Turn(t.rule, outcome_without(log.suppressions, t.rule.code, t.rule.name, t.outcome)) for t in turns]
     seen_version = log.version  # what every rule of the level saw
