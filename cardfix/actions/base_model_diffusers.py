@@ -13,7 +13,7 @@ from cardfix.actions.base_model import LEGACY_IDS
 from cardfix.edits import NOTHING, Outcome, Report, SetKey
 from cardfix.facts import Facts, is_repo_id
 from cardfix.facts.diffusers import VALUE_GROUP, StatedValue, TemplateSentence, stated_values
-from cardfix.facts.generators import known
+from cardfix.facts.generators import check_known
 from cardfix.options import Options
 from cardfix.resources import id_list
 
@@ -24,13 +24,11 @@ ENTRY_KEYS = {"generator", "key", "pattern", "evidence"}
 def check_sentences(value: Any) -> None:
     """Each entry names a known generator, the key it states (one of KEYS), a regex with a `value` group
     matched against a whole line, and the evidence."""
-    ids = {g.id for g in known()}
     for entry in value:
         if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS \
                 or not all(isinstance(v, str) for v in entry.values()):
             raise ValueError(f"each entry takes {', '.join(sorted(ENTRY_KEYS))} (strings, all required)")
-        if entry["generator"] not in ids:
-            raise ValueError(f"unknown generator {entry['generator']!r} (see rules/data/generators.yaml)")
+        check_known(entry["generator"])
         if entry["key"] not in KEYS:
             raise ValueError(f"key {entry['key']!r}: the sentences state one of {', '.join(KEYS)}")
         if VALUE_GROUP not in regex.compile(entry["pattern"]).groupindex:

@@ -11,16 +11,13 @@ from cardfix.actions.base_model import CHECKPOINT_RE, LEGACY_IDS
 from cardfix.actions.base_model_template import several, stated_ids
 from cardfix.edits import KEY_ORDER, NOTHING, Outcome, Report, SetKey, fix, report
 from cardfix.facts import Facts, is_repo_id
-from cardfix.facts.generators import known
+from cardfix.facts.generators import check_known
 from cardfix.options import Options
 from cardfix.resources import id_list
 
 
 def check_generators(value: Any) -> None:
-    ids = {g.id for g in known()}
-    unknown = [g for g in value if g not in ids]
-    if unknown:
-        raise ValueError(f"unknown generator {unknown[0]!r} (see rules/data/generators.yaml)")
+    check_known(*value)
 
 
 def not_hub_id(value: str, params: Mapping[str, Any]) -> str | None:

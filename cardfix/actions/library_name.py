@@ -8,7 +8,7 @@ from typing import Any
 from cardfix.actions import Param, action
 from cardfix.edits import KEY_ORDER, NOTHING, Outcome, SetKey, fix
 from cardfix.facts import Facts
-from cardfix.facts.generators import known
+from cardfix.facts.generators import check_known
 from cardfix.options import Options
 
 ENTRY_KEYS = {"generator", "library", "framework", "tag", "mark", "evidence"}
@@ -17,14 +17,12 @@ ENTRY_KEYS = {"generator", "library", "framework", "tag", "mark", "evidence"}
 def check_libraries(value: Any) -> None:
     """Each entry names a known generator, the library, and the evidence; optionally what the card must show
     besides (`framework`: a framework-versions line, `tag`, `mark`: body text)."""
-    ids = {g.id for g in known()}
     for entry in value:
         if not isinstance(entry, dict) or not {"generator", "library", "evidence"} <= set(entry) \
                 or not set(entry) <= ENTRY_KEYS or not all(isinstance(v, str) for v in entry.values()):
             raise ValueError(f"each entry takes {', '.join(sorted(ENTRY_KEYS))} (strings; generator, library "
                              "and evidence required)")
-        if entry["generator"] not in ids:
-            raise ValueError(f"unknown generator {entry['generator']!r} (see rules/data/generators.yaml)")
+        check_known(entry["generator"])
 
 
 def _shows(facts: Facts, entry: Mapping[str, str]) -> bool:

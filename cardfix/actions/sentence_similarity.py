@@ -11,7 +11,7 @@ import regex
 from cardfix.actions import Param, action
 from cardfix.edits import NOTHING, Outcome, SetKey, fix
 from cardfix.facts import Facts
-from cardfix.facts.generators import known
+from cardfix.facts.generators import check_known
 from cardfix.facts.sentence_transformers import TaskSentence, task_sentence
 from cardfix.options import Options
 
@@ -21,13 +21,11 @@ ENTRY_KEYS = {"generator", "pattern", "pipeline_tag", "key_order", "evidence"}
 def check_templates(value: Any) -> None:
     """Each entry names a known generator, a regex matched against a whole line, the pipeline tag, the
     template's key order (a list) and the evidence."""
-    ids = {g.id for g in known()}
     for entry in value:
         if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS or not isinstance(entry["key_order"], list) \
                 or not all(isinstance(entry[k], str) for k in ENTRY_KEYS - {"key_order"}):
             raise ValueError(f"each entry takes {', '.join(sorted(ENTRY_KEYS))} (all required; key_order a list)")
-        if entry["generator"] not in ids:
-            raise ValueError(f"unknown generator {entry['generator']!r} (see rules/data/generators.yaml)")
+        check_known(entry["generator"])
         regex.compile(entry["pattern"])
 
 

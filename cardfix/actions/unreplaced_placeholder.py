@@ -13,7 +13,7 @@ import regex
 from cardfix.actions import Param, action
 from cardfix.edits import NOTHING, BodyEdit, Outcome, Report
 from cardfix.facts import Facts, is_repo_id
-from cardfix.facts.generators import known
+from cardfix.facts.generators import check_known
 from cardfix.facts.sentence_transformers import NAME_GROUP, Leftover, Placeholder, leftovers
 from cardfix.options import Options
 
@@ -23,15 +23,13 @@ ENTRY_KEYS = {"generator", "pattern", "template", "mark", "local_name"}
 def check_placeholders(value: Any) -> None:
     """Each entry names a known generator, a regex with a `name` group, and the template that leaves it;
     optionally a `mark` the card must have and `local_name: true`."""
-    ids = {g.id for g in known()}
     for entry in value:
         if not isinstance(entry, dict) or not {"generator", "pattern", "template"} <= set(entry) <= ENTRY_KEYS \
                 or not isinstance(entry.get("local_name", False), bool) \
                 or not all(isinstance(entry[k], str) for k in set(entry) - {"local_name"}):
             raise ValueError(f"each entry takes {', '.join(sorted(ENTRY_KEYS))} (generator, pattern and template "
                              "required; local_name a boolean, the others strings)")
-        if entry["generator"] not in ids:
-            raise ValueError(f"unknown generator {entry['generator']!r} (see rules/data/generators.yaml)")
+        check_known(entry["generator"])
         if NAME_GROUP not in regex.compile(entry["pattern"]).groupindex:
             raise ValueError(f"pattern {entry['pattern']!r} has no `(?P<{NAME_GROUP}>...)` group")
 

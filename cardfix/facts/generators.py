@@ -81,6 +81,14 @@ def card_marks(metadata: Mapping[str, Any], body: str) -> CardMarks:
                      metadata, body)
 
 
+def check_known(*ids: str) -> None:
+    """Rule-file validation: every id names a generator of the data file (ValueError naming the first not)."""
+    known_ids = by_id()
+    unknown = [i for i in ids if i not in known_ids]
+    if unknown:
+        raise ValueError(f"unknown generator {unknown[0]!r} (see rules/{GENERATORS})")
+
+
 def generators_of(metadata: Mapping[str, Any], body: str) -> tuple[Generator, ...]:
     """Every generator whose marks the card has, in the data file's order."""
     marks = card_marks(metadata, body)
