@@ -544,7 +544,8 @@ def rules_command(format: Annotated[RulesFormat, typer.Option("--format", help="
         return
     if format is RulesFormat.json:
         rows = [{"code": r.code, "name": r.name, "summary": r.summary, "description": r.description,
-                 "safe": r.safe, "enabled": r.enabled, "after": list(r.after), "action": r.action.name,
+                 "safe": r.safe, "enabled": r.enabled, "after": list(r.after),
+                 "applies_to": sorted(r.applies_to) if r.applies_to is not None else None, "action": r.action.name,
                  "params": _jsonable(r.given)} for r in rules]
         _out(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
@@ -588,7 +589,8 @@ def explanation(rule: Rule) -> str:
     parts = [f"{rule.code} {rule.name}: {rule.summary}\n",
              f"action: {rule.action.name}; {'safe' if rule.safe else 'unsafe'} fix; "
              f"{'on by default' if rule.enabled else 'off unless selected'}"
-             + (f"; runs after {', '.join(rule.after)}" if rule.after else "") + "\n"]
+             + (f"; runs after {', '.join(rule.after)}" if rule.after else "")
+             + (f"; only on cards of {rule.audience}" if rule.audience else "") + "\n"]
     if rule.description:
         parts.append("\n" + textwrap.fill(rule.description, 100) + "\n")
     templates = rule.action.name == "fill_section"

@@ -12,8 +12,9 @@ A later pass runs only the rules whose input changed since they last ran: a rule
 fix leaves it nothing to do by construction), one that waited, and one that reads the edits of a rule
 (`after:`, followed through) that changed the card after it ran. `strict=True` re-runs
 every rule after any change, as if each rule read every other: tests compare it with the default to
-show the rule files declare every read. The loop ends when a pass changes nothing, gives up on a cycle or
-after MAX_PASSES.
+show the rule files declare every read. A rule runs only on the cards of the generators it `applies_to`
+(a pre-filter: its action would find nothing on any other); `strict=True` runs every rule on every card.
+The loop ends when a pass changes nothing, gives up on a cycle or after MAX_PASSES.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from cardfix.edits import (
     edit_path,
     same_data,
 )
-from cardfix.facts import Facts
+from cardfix.facts import BodyFacts, Facts
+from cardfix.facts.generators import ANY_GENERATOR
 from cardfix.memo import cached
 from cardfix.options import Options
 from cardfix.ruleset import Rule
@@ -80,11 +82,12 @@ class State:
     data: dict[str, Any]
     pending: tuple[Pending, ...] = ()
     fixed: frozenset[str] = frozenset()  # codes of the rules whose edits changed the card
+    body: BodyFacts | None = None  # the facts of card.body, carried from the body it was edited from
 
     @cached
     def facts(self) -> Facts:
         view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
-        return Facts(self.card, view, self.fixed, self.origin)
+        return Facts(self.card, view, self.fixed, self.origin, self.body)
 
 
 class Turn(NamedTuple):
@@ -106,6 +109,7 @@ class _Run:
     verify: bool
     suppressions: Suppressions
     reads: Mapping[str, frozenset[str]]  # by code: the rules whose edits it reads, itself included
+    gated: bool = True  # a rule runs only on cards of the generators it `applies_to` (not when strict)
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     ran_at: dict[str, int] = field(default_factory=dict)  # absent: never ran, or waited (deferred)
     changed_at: dict[str, int] = field(default_factory=dict)
@@ -146,7 +150,7 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
     """
     front_matter = parse_front_matter(card.front_matter)
     start = State(card, front_matter, Origin(card), front_matter.data)
-    state, log = start, _Run(verify, suppressions, _reads(rules, strict))
+    state, log = start, _Run(verify, suppressions, _reads(rules, strict), gated=not strict)
     seen, last = {card.render()}, card.render()
     levels = _levels(rules)
     for passes in range(1, MAX_PASSES + 1):
@@ -220,6 +224,16 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
     if not due:
         return state
     facts = state.facts
+    if log.gated:  # a rule skipped ran as far as the loop is concerned: its action would have found nothing
+        applying = []
+        for rule in due:
+            if rule.applies_to is None or _applies(rule.applies_to, facts):
+                applying.append(rule)
+            else:
+                log.ran_at[rule.code] = log.version
+        if not applying:
+            return state
+        due = applying
     outcomes = ((rule, rule.action.fn(facts, rule.params, options)) for rule in due)
     turns = [Turn(rule, outcome if rule.safe or options.unsafe_fixes else _held(outcome)) for rule, outcome in outcomes]
     if log.suppressions.blocks:
@@ -237,6 +251,11 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
         if turn.outcome.reports or turn.problem:
             log.record(_findings(turn))
     return state
+
+
+def _applies(generators: frozenset[str], facts: Facts) -> bool:
+    """Whether one of these generators (`any`: any known one) wrote the card."""
+    return facts.made_by_any if ANY_GENERATOR in generators else facts.made_by(*generators)
 
 
 def _apply_level(state: State, turns: list[Turn], log: _Run) -> tuple[State, list[Turn]]:
@@ -317,13 +336,15 @@ def _with_edits(state: State, body_edits: Sequence[BodyEdit], front: Sequence[Pe
     edit that a new one lands inside: splices of one pass must touch different keys)."""
     if any(_paths_overlap(f, p) for f in front for p in state.pending):
         state = _splice_pending(state, log)
-    body = apply_body_edits(state.card.body, body_edits)
-    origin = state.origin.after(body_edits) if body_edits else state.origin
+    card, origin, facts = state.card, state.origin, state.body
+    if body_edits:
+        card = card.with_body(apply_body_edits(card.body, body_edits))
+        origin = origin.after(body_edits)
+        facts = state.facts.body.after(card.body, origin.batches[-1])
     data = state.data
     for pending in front:
         data = apply_to_data(data, pending.edit)
-    card = state.card.with_body(body) if body_edits else state.card
-    return State(card, state.front_matter, origin, data, (*state.pending, *front), state.fixed | applied)
+    return State(card, state.front_matter, origin, data, (*state.pending, *front), state.fixed | applied, facts)
 
 
 def _splice_pending(state: State, log: _Run) -> State:

@@ -18,6 +18,7 @@ import yaml
 
 from cardfix.actions import Action, Param, actions
 from cardfix.edits import SEVERITIES
+from cardfix.facts.generators import ANY_GENERATOR, check_known, known
 from cardfix.resources import rules_dir
 
 CODE_RE = regex.compile(r"^CF\d{3}$")
@@ -25,7 +26,7 @@ NAME_RE = regex.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 RULE_KEYS: dict[str, tuple[type, bool]] = {  # key: (type, required)
     "id": (str, True), "name": (str, True), "summary": (str, True), "action": (str, True),
     "safe": (bool, True), "severity": (str, True), "enabled": (bool, False), "description": (str, False),
-    "after": (list, False),
+    "after": (list, False), "applies_to": (list, False),
     "params": (dict, False), "examples": (dict, False),
 }
 PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -62,6 +63,18 @@ class Rule:
     severity: str = "warning"  # of the findings it cannot fix: error | warning | info
     level: int = 0  # 0 for a rule after nothing, else one more than the highest level it comes after
     given: Mapping[str, Any] = field(default_factory=dict)  # the parameters as the file gives them
+    # The generators (ids of rules/data/generators.yaml; `any`: any of them) whose cards the rule can act on
+    # at all: the engine runs it on no other card. None: every card.
+    applies_to: frozenset[str] | None = None
+
+    @property
+    def audience(self) -> str | None:
+        """`applies_to:` in words: generator names in the data file's order (None: every card)."""
+        if self.applies_to is None:
+            return None
+        if ANY_GENERATOR in self.applies_to:
+            return "any known generator"
+        return ", ".join(g.name for g in known() if g.id in self.applies_to)
 
 
 @functools.lru_cache(maxsize=4)
@@ -142,14 +155,29 @@ def load_rule_file(path: Path) -> Rule:
     action = actions().get(data["action"])
     if action is None:
         raise RuleError(f"{where}: key 'action': unknown action {data['action']!r}")
+    applies_to = _applies_to(where, data.get("applies_to"))
     given = _params(where, action, data.get("params") or {})
     return Rule(
         code=data["id"], name=data["name"], summary=data["summary"].strip(), action=action, safe=data["safe"],
         enabled=data.get("enabled", True), params=_converted(where, action, given),
         examples=_examples(where, data.get("examples") or {}), source=where,
         description=data.get("description", "").strip(), after=tuple(data.get("after", ())), given=given,
-        severity=data["severity"],
+        severity=data["severity"], applies_to=applies_to,
     )
+
+
+def _applies_to(where: str, value: list[Any] | None) -> frozenset[str] | None:
+    """`applies_to:`: generator ids of rules/data/generators.yaml, or `any` (any of them)."""
+    if value is None:
+        return None
+    ids = [v for v in value if v != ANY_GENERATOR]
+    try:
+        if not value or not all(isinstance(v, str) for v in value):
+            raise ValueError("must list generator ids (or `any`)")
+        check_known(*ids)
+    except ValueError as exc:
+        raise RuleError(f"{where}: key 'applies_to': {exc}") from None
+    return frozenset(value)
 
 
 def override_params(rules: Iterable[Rule], overrides: Mapping[str, Mapping[str, Any]], where: str) -> tuple[Rule, ...]:

@@ -42,6 +42,10 @@ params:
     (("severity: warning", "severity: fatal"), "key 'severity' must be one of info, warning, error"),
     (("severity: warning\n", ""), "missing key 'severity'"),
     (("safe: true", "safe: true\nafter: [CF1]"), "key 'after' must list rule codes"),
+    (("safe: true", "safe: true\napplies_to: [trainr]"), "key 'applies_to': unknown generator 'trainr'"),
+    (("safe: true", "safe: true\napplies_to: []"), "key 'applies_to': must list generator ids"),
+    (("safe: true", "safe: true\napplies_to: [1]"), "key 'applies_to': must list generator ids"),
+    (("safe: true", "safe: true\napplies_to: trainer"), "key 'applies_to' must be a list"),
 ])
 def test_rule_files_are_validated_naming_file_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     path = tmp_path / "CF101-base-model-from-link.yaml"

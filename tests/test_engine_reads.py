@@ -1,10 +1,15 @@
-"""The fix loop re-runs a rule only when what it reads changed: the rule files' `after:` must name every
-rule whose edits a rule reads. Checked against `strict=True` (every rule re-run after any change, as if
-each read every other) on every golden card and, where it is present, on every corpus card."""
+"""The fix loop re-runs a rule only when what it reads changed, and runs it only on the cards of the
+generators it `applies_to`: the rule files' `after:` must name every rule whose edits a rule reads, and
+`applies_to:` every generator on whose cards it can act. Checked against `strict=True` (every rule run on
+every card and re-run after any change, as if each read every other) on every golden card (with and without
+the options that feed rules) and, where it is present, on every corpus card."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from cardfix.api import settings
 from cardfix.card import parse_text
@@ -17,8 +22,12 @@ from tests.test_mutants_engine import _replace, _rule
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
 
-def _same_with_and_without_strict(texts: list[str]) -> list[int]:
-    chosen = settings()
+OPTION_SETS = [Options(), Options(unsafe_fixes=True, repo_id="org/x", placeholders="remove"),
+               Options(task="text-classification", dataset="imdb", base_model="bert-base-uncased", model_name="m")]
+
+
+def _same_with_and_without_strict(texts: list[str], options: Options | None = None) -> list[int]:
+    chosen = settings(options=options)
     rules = chosen.rules_for(None)
     differ = []
     for index, text in enumerate(texts):
@@ -36,9 +45,10 @@ def _same_with_and_without_strict(texts: list[str]) -> list[int]:
     return differ
 
 
-def test_declared_reads_give_what_rerunning_every_rule_gives_on_the_golden_cards() -> None:
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_declared_reads_give_what_rerunning_every_rule_gives_on_the_golden_cards(options: Options) -> None:
     texts = [p.read_bytes().decode("utf-8") for p in sorted(GOLDEN.glob("*.in.md"))]
-    assert _same_with_and_without_strict(texts) == []
+    assert _same_with_and_without_strict(texts, options) == []
 
 
 @needs_corpus
@@ -54,3 +64,13 @@ def test_an_undeclared_read_is_what_strict_mode_exposes() -> None:
     card = parse_text("a")
     assert run(card, [writer, reader], Options()).card.render() == "b"
     assert run(card, [writer, reader], Options(), strict=True).card.render() == "c"
+
+
+def test_an_applies_to_that_leaves_out_a_generator_is_what_strict_mode_exposes() -> None:
+    """The comparison fails for a rule whose `applies_to:` leaves out cards it acts on (CF303 on TRL only)."""
+    narrowed = tuple(replace(r, applies_to=frozenset({"trl"})) if r.code == "CF303" else r
+                     for r in settings().rules_for(None))
+    card = parse_text((GOLDEN / "trainer-crlf.in.md").read_bytes().decode())
+    fast, slow = run(card, narrowed, Options()), run(card, narrowed, Options(), strict=True)
+    assert "CF303" not in {f.code for f in fast.findings}
+    assert "CF303" in {f.code for f in slow.findings}

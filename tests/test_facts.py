@@ -7,7 +7,7 @@ newline style (no corpus needed) and, where present, on every corpus and golden 
 from __future__ import annotations
 
 import regex
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cardfix.card import LINE_RE, parse_text
@@ -108,3 +108,37 @@ def test_item_edge_cases() -> None:
     assert _items_after(body, *INTROS[0]) == items_by_regex(body, *INTROS[0])
     assert [i.key for i in _items_after(body, *INTROS[0])] == ["Loss", "F1"]
     assert body_facts(body).summary == _items_after(body, *INTROS[0])
+
+
+# A body edited from another reads the generators' marks from the text around the edits only.
+MARK_PIECES = ["\n- PEFT 0.", "\n- PEFT 0", ".", "\n- PEFT ", "0.", "This is a [SetFit", "This is a [SetFi", "t",
+               "This is a [Set", "Fit", "x", "\n"]
+
+
+@settings(max_examples=400)
+@example(["x", "\n- PEFT 0"], [(10, 0, ["."])])  # the new text's first character ends a mark
+@example(["x", "- PEFT 0."], [(1, 0, ["\n"])])  # its last character starts one
+@example(["\n- PEFT ", "x", "0."], [(8, 1, [])])  # a deletion joins one
+@example(["\n- PEFT 0.", "x"], [(0, 1, [])])  # a deletion breaks one
+@given(st.lists(st.sampled_from(MARK_PIECES), max_size=8),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 8), st.lists(st.sampled_from(MARK_PIECES), max_size=3)),
+                max_size=3))
+def test_marks_of_an_edited_body_are_the_marks_of_its_text(pieces: list[str],
+                                                          edits: list[tuple[int, int, list[str]]]) -> None:
+    from cardfix.edits import BodyEdit, apply_body_edits
+    from cardfix.facts import BodyFacts
+
+    old = "".join(pieces)
+    spans, last = [], 0
+    for start, size, text in sorted(edits):  # edits that do not overlap, within the body
+        start = max(start % (len(old) + 1), last)
+        end = min(start + size, len(old))
+        spans.append(BodyEdit(start, end, "".join(text)))
+        last = end + 1
+    new = apply_body_edits(old, spans)
+    before = BodyFacts(old)
+    for generator in ("peft", "setfit", "trainer"):
+        before.marked_by(generator)  # what the old body's facts know
+    after = before.after(new, sorted((e.start, e.end, len(e.text)) for e in spans))
+    for generator in ("peft", "setfit", "trainer"):
+        assert after.marked_by(generator) == BodyFacts(new).marked_by(generator), (old, new, generator)

@@ -7,13 +7,14 @@ deferral, read-back, findings) is asserted exactly and not through the real rule
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from cardfix.actions import Action
 from cardfix.card import parse_text
-from cardfix.edits import NOTHING, BodyEdit, Edit, Finding, Outcome, Report, SetKey, SetNode, fix
+from cardfix.edits import NOTHING, BodyEdit, Edit, Finding, Outcome, Report, SetKey, SetNode, fix, report
 from cardfix.engine import MAX_PASSES, EngineResult, run
 from cardfix.facts import Facts
 from cardfix.options import Options
@@ -290,3 +291,35 @@ def test_an_unsafe_rules_fix_is_held_and_its_other_reports_are_kept_as_they_are(
     assert result.card.render() == body
     assert result.findings == (Finding("CF901", "test-cf901", fixed, 1, unsafe_fixes),
                                Finding("CF901", "test-cf901", "a note", 2, False))
+
+
+def _gated(code: str, act: Act, *generators: str, level: int = 0, after: tuple[str, ...] = ()) -> Rule:
+    """A rule that runs only on cards of `generators` (`applies_to:`)."""
+    return replace(_rule(code, act, level, after), applies_to=frozenset(generators))
+
+
+def _says(message: str) -> Act:
+    return lambda facts: report(Report(message, 1))
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("---\ntags: [generated_from_trainer]\n---\nx\n", ["CF901", "CF903"]),  # the front matter's tag
+    ("---\nlibrary_name: PEFT\n---\nx\n", ["CF902", "CF903"]),  # library_name, compared lower-cased
+    ("x\n- PEFT 0.7.1\n", ["CF902", "CF903"]),  # a body mark
+    ("---\nlicense: mit\n---\nx\n", []),  # no known generator: only rules for every card would run
+])
+def test_a_rule_runs_only_on_the_cards_of_the_generators_it_applies_to(text: str, codes: list[str]) -> None:
+    rules = (_gated("CF901", _says("trainer"), "trainer", "keras"), _gated("CF902", _says("peft"), "peft"),
+             _gated("CF903", _says("any"), "any"))
+    assert [f.code for f in _run(text, *rules).findings] == codes
+    assert [f.code for f in _run(text, *rules, strict=True).findings] == ["CF901", "CF902", "CF903"]
+
+
+def test_a_card_that_becomes_a_generators_card_gets_the_rules_that_read_the_edit() -> None:
+    """A rule skipped as not applying counts as run: it runs again when a rule it reads (`after:`) changes the
+    card, and then applies (as its action would have found the card changed)."""
+    tag = _rule("CF901", _set_key("library_name", "peft", "set"))
+    reader = _gated("CF902", _says("a PEFT card"), "peft", level=1, after=("CF901",))
+    blind = _gated("CF903", _says("a PEFT card"), "peft")  # reads nothing: ran (skipped) before the change
+    result = _run("---\na: 1\n---\nx\n", tag, reader, blind)
+    assert [f.code for f in result.findings] == ["CF901", "CF902"]

@@ -7,14 +7,14 @@ One reader per kind of fact: `lines`, `sections`, `trainer` (the Trainer's sente
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cardfix.card import Card
 from cardfix.edits import Origin
 from cardfix.facts import trainer
-from cardfix.facts.generators import CardMarks, by_id, card_marks, known
+from cardfix.facts.generators import by_id, every_generator, mark_index
 from cardfix.facts.lines import Line
 from cardfix.facts.sections import Section, placeholder_text, read_sections
 from cardfix.facts.table import TableRow, TrainingTable, read_table
@@ -56,9 +56,12 @@ T = TypeVar("T")
 class BodyFacts:
     """Facts read from the body alone, cached per body text: a front-matter edit does not re-read them."""
 
-    def __init__(self, body: str) -> None:
+    def __init__(self, body: str, parent: BodyFacts | None = None, edited: tuple[tuple[int, int], ...] = ()) -> None:
         self.body = body
         self._derived: dict[Hashable, Any] = {}
+        self._parent = parent  # the body this one was edited from, and the spans of the new text in this one
+        self._edited = edited
+        self._marked_by: dict[str, bool] = {}
 
     @cached
     def sections(self) -> tuple[Section, ...]:
@@ -111,6 +114,30 @@ class BodyFacts:
     def table(self) -> TrainingTable | None:
         return read_table(self.body, self.section("Training results"))
 
+    def marked_by(self, generator: str) -> bool:
+        """Whether the body has one of the generator's literal marks (read once per body text). A body edited
+        from one without them has them only if one straddles the new text: only the text around it is read."""
+        found = self._marked_by.get(generator)
+        if found is None:
+            marks = by_id()[generator].marks
+            if self._parent is not None and not self._parent.marked_by(generator):
+                reach = max(map(len, marks), default=1) - 1
+                body = self.body
+                found = any(mark in body[max(0, s - reach) : e + reach] for s, e in self._edited for mark in marks)
+            else:
+                found = any(mark in self.body for mark in marks)
+            self._marked_by[generator] = found
+        return found
+
+    def after(self, body: str, batch: Sequence[tuple[int, int, int]]) -> BodyFacts:
+        """The facts of `body`, made from this body by one batch of edits ((start, end, length of the new
+        text), sorted, in this body's offsets): what can be told from this body's facts is (see marked_by)."""
+        spans, shift = [], 0
+        for start, end, length in batch:
+            spans.append((start + shift, start + shift + length))
+            shift += length - (end - start)
+        return BodyFacts(body, self, tuple(spans))
+
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value computed from this body alone (and from `key`, e.g. a rule's settings), computed once."""
         if key not in self._derived:
@@ -142,6 +169,7 @@ class Facts:
     front_matter: ParsedFrontMatter
     fixed: frozenset[str] = frozenset()  # codes of the rules that changed this card earlier in the run
     origin: Origin | None = None  # where `card` came from in the fix loop; None: `card` is the input
+    body_source: BodyFacts | None = None  # the facts of `card.body` if the caller has them (the fix loop)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -153,7 +181,7 @@ class Facts:
 
     @cached
     def body(self) -> BodyFacts:
-        return body_facts(self.card.body)
+        return self.body_source if self.body_source is not None else body_facts(self.card.body)
 
     def line_number(self, body_index: int) -> int:
         """1-based line number, in the card as read, of an offset into the current body."""
@@ -174,25 +202,30 @@ class Facts:
     @cached
     def generators(self) -> tuple[str, ...]:
         """The ids of the tools whose marks the card has (rules/data/generators.yaml), in that file's order."""
-        return tuple(g.id for g in known() if self.made_by(g.id))
+        return tuple(i for i in every_generator() if self.made_by(i))
 
     @cached
-    def _marks(self) -> CardMarks:
-        return card_marks(self.metadata, self.card.body)
+    def _metadata_generators(self) -> set[str]:
+        """The generators whose marks the front matter has (tags, library_name, keys)."""
+        return mark_index().metadata_ids(self.metadata)
 
     @cached
-    def _made_by(self) -> dict[str, bool]:
+    def _made_by(self) -> dict[tuple[str, ...], bool]:
         return {}
 
     def made_by(self, *ids: str) -> bool:
-        """Whether one of these tools (ids of rules/data/generators.yaml) wrote the card (each checked once,
-        when first asked: most rules ask about one or two)."""
-        for i in ids:
-            if i not in self._made_by:
-                self._made_by[i] = self._marks.wrote(by_id()[i])
-            if self._made_by[i]:
-                return True
-        return False
+        """Whether one of these tools (ids of rules/data/generators.yaml) wrote the card: the front matter's
+        marks first, then the body's (each generator's read once per body text, when first asked)."""
+        found = self._made_by.get(ids)
+        if found is None:
+            found = self._made_by[ids] = not self._metadata_generators.isdisjoint(ids) or any(
+                map(self.body.marked_by, ids))
+        return found
+
+    @cached
+    def made_by_any(self) -> bool:
+        """Whether any known generator wrote the card."""
+        return bool(self._metadata_generators) or self.made_by(*every_generator())
 
     @cached
     def is_trainer_card(self) -> bool:

@@ -13,6 +13,7 @@ import yaml
 from cardfix.resources import rules_dir
 
 GENERATORS = "data/generators.yaml"
+ANY_GENERATOR = "any"  # in a rule's `applies_to:`: a card any known generator wrote
 FIELDS = {"id", "name", "tags", "tag_prefixes", "library_name", "keys", "marks"}
 
 
@@ -26,15 +27,8 @@ class Generator:
     keys: tuple[str, ...] = ()
     marks: tuple[str, ...] = ()
 
-    def wrote(self, tags: frozenset[str], library: str, metadata: Mapping[str, Any], body: str) -> bool:
-        """Whether the card has one of this generator's marks (plain loops: this runs on every card)."""
-        if not self.tags.isdisjoint(tags) or library in self.library_name:
-            return True
-        if self.tag_prefixes and any(t.startswith(self.tag_prefixes) for t in tags):
-            return True
-        for key in self.keys:
-            if key in metadata:
-                return True
+    def marked_body(self, body: str) -> bool:
+        """Whether the body has one of this generator's literal marks."""
         for mark in self.marks:  # noqa: SIM110 - a loop beats any() and its generator here
             if mark in body:
                 return True
@@ -56,29 +50,56 @@ def known(name: str = GENERATORS) -> tuple[Generator, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class MarkIndex:
+    """Every generator's front-matter marks by kind, to tell all the generators of a card's metadata at once."""
+
+    by_tag: Mapping[str, frozenset[str]]
+    by_library: Mapping[str, frozenset[str]]
+    prefixes: tuple[tuple[str, str], ...]  # (tag prefix, generator id)
+    keys: tuple[tuple[str, str], ...]  # (top-level key, generator id)
+
+    def metadata_ids(self, metadata: Mapping[str, Any]) -> set[str]:
+        """The generators whose marks the front matter has (tags and library_name compared lower-cased)."""
+        library = metadata.get("library_name")
+        found: set[str] = set(self.by_library.get(str(library).lower(), ())) if library else set()
+        tags = metadata.get("tags")
+        for tag in tags if isinstance(tags, list) else [tags] if tags else ():
+            text = str(tag).lower()
+            found.update(self.by_tag.get(text, ()))
+            for prefix, ident in self.prefixes:
+                if text.startswith(prefix):
+                    found.add(ident)
+        for key, ident in self.keys:
+            if key in metadata:
+                found.add(ident)
+        return found
+
+
+@functools.lru_cache(maxsize=2)
+def mark_index(name: str = GENERATORS) -> MarkIndex:
+    by_tag: dict[str, set[str]] = {}
+    by_library: dict[str, set[str]] = {}
+    for g in known(name):
+        for tag in g.tags:
+            by_tag.setdefault(tag, set()).add(g.id)
+        for library in g.library_name:
+            by_library.setdefault(library, set()).add(g.id)
+    everything = known(name)
+    return MarkIndex({k: frozenset(v) for k, v in by_tag.items()}, {k: frozenset(v) for k, v in by_library.items()},
+                     tuple((p, g.id) for g in everything for p in g.tag_prefixes),
+                     tuple((k, g.id) for g in everything for k in g.keys))
+
+
+@functools.lru_cache(maxsize=2)
+def every_generator(name: str = GENERATORS) -> tuple[str, ...]:
+    """Every generator id, in the data file's order."""
+    return tuple(g.id for g in known(name))
+
+
 @functools.lru_cache(maxsize=2)
 def by_id(name: str = GENERATORS) -> Mapping[str, Generator]:
     return {g.id: g for g in known(name)}
-
-
-@dataclass(frozen=True)
-class CardMarks:
-    """What of a card generators are told by: its tags (lower-cased), library_name, metadata and body."""
-
-    tags: frozenset[str]
-    library: str
-    metadata: Mapping[str, Any]
-    body: str
-
-    def wrote(self, generator: Generator) -> bool:
-        return generator.wrote(self.tags, self.library, self.metadata, self.body)
-
-
-def card_marks(metadata: Mapping[str, Any], body: str) -> CardMarks:
-    tags = metadata.get("tags")
-    listed = tags if isinstance(tags, list) else [tags] if tags else []
-    return CardMarks(frozenset(str(t).lower() for t in listed), str(metadata.get("library_name") or "").lower(),
-                     metadata, body)
 
 
 def check_known(*ids: str) -> None:
@@ -91,5 +112,5 @@ def check_known(*ids: str) -> None:
 
 def generators_of(metadata: Mapping[str, Any], body: str) -> tuple[Generator, ...]:
     """Every generator whose marks the card has, in the data file's order."""
-    marks = card_marks(metadata, body)
-    return tuple(g for g in known() if marks.wrote(g))
+    found = mark_index().metadata_ids(metadata)
+    return tuple(g for g in known() if g.id in found or g.marked_body(body))
