@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cardfix.card import parse_text
 from cardfix.yaml_read import FrontMatterError, parse_front_matter
+from tests.conftest import GOLDEN, all_corpus_cards, needs_corpus
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -75,3 +83,63 @@ def test_a_quoted_merge_key_twice_is_a_duplicate() -> None:
 def test_a_duplicate_beside_two_merge_keys_is_named_not_the_merge_key() -> None:
     with pytest.raises(FrontMatterError, match="key 'a' twice"):
         parse_front_matter("a: 1\n<<: {b: 1}\n<<: {c: 2}\na: 2")
+
+
+# The direct construction gives what PyYAML's SafeConstructor gives, or leaves the tree to it.
+def _both(text: str) -> tuple[str, str]:
+    import yaml
+
+    from cardfix.yaml_read import _compose, construct
+
+    def attempt(build: Callable[[yaml.Node], Any]) -> str:
+        try:
+            node = _compose(text)
+            return repr(build(node)) if node is not None else "empty"
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+            return type(exc).__name__
+    return attempt(construct), attempt(lambda node: yaml.constructor.SafeConstructor().construct_document(node))
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: [x, 2.5, null, true, ~, 0x10, 1_000, .inf, 'q', 1:20, -0o17, +12e3, .NaN, Yes, off, '']\n",
+    "a: 2001-12-14\nb: !!binary aGk=\n",  # other tags: PyYAML builds them
+    "a: &x [1]\nb: *x\n", "x: &x [*x]\n", "a: &s hi\nb: *s\n",  # aliases, shared and self-referring
+    "base: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n", "'=': 1\n= : 2\n", "? [a]\n: 1\n", "? {a: 1}\n: 1\n",
+    "a: !!str 1\nb: ! 2\nc: !!int '3'\nd: !!float 1\ne: !!map {f: 1}\ng: !!seq [h]\n",
+    "a: !custom 1\n", "s: !!set {a, b}\n", "o: !!omap [a: 1]\n", "a: !!int x\n",
+])
+def test_direct_construction_is_pyyaml_s(text: str) -> None:
+    direct, pyyaml = _both(text)
+    assert direct == pyyaml
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+                    max_leaves=20))
+def test_direct_construction_reads_back_what_pyyaml_dumps(data: Any) -> None:
+    import yaml
+
+    for style in (False, True, None):
+        direct, pyyaml = _both(yaml.safe_dump({"k": data}, default_flow_style=style))
+        assert direct == pyyaml
+
+
+def test_an_alias_is_one_object_as_pyyaml_makes_it() -> None:
+    data = parse_front_matter("a: &x [1]\nb: *x\n").data
+    assert data["a"] is data["b"]
+
+
+def _same_on(paths: list[Path]) -> None:
+    for path in paths:
+        text = parse_text(path.read_bytes().decode("utf-8", "replace")).front_matter
+        direct, pyyaml = _both(text)
+        assert direct == pyyaml, path
+
+
+def test_direct_construction_on_every_golden_front_matter() -> None:
+    _same_on(sorted(GOLDEN.glob("*.md")))
+
+
+@needs_corpus
+def test_direct_construction_on_every_corpus_front_matter() -> None:
+    _same_on(all_corpus_cards())
