@@ -66,7 +66,14 @@ class Card:
     @cached
     def body_line_breaks(self) -> list[int]:
         """Where each line break of the body starts (a CRLF is one), for line numbers by bisection."""
-        return [m.start() for m in BREAK_RE.finditer(self.body)]
+        body = self.body
+        if "\r" in body:
+            return [m.start() for m in BREAK_RE.finditer(body)]
+        found, at = [], body.find("\n")
+        while at != -1:  # str.find: twice as fast as a regex scan, on the line feeds nearly every card has
+            found.append(at)
+            at = body.find("\n", at + 1)
+        return found
 
     def body_lines_before(self, offset: int) -> int:
         """`count_lines(self.body, offset)` (slice semantics for the offset), without scanning the body."""
