@@ -28,8 +28,10 @@ class CardError(ValueError):
 
 def detect_newline(text: str) -> str:
     """The line ending a card uses, with huggingface_hub's `_detect_line_ending` rule (default LF)."""
-    crlf = text.count("\r\n")
     cr = text.count("\r")
+    if not cr:  # nearly every card: no need to count the rest
+        return "\n"
+    crlf = text.count("\r\n")
     lf = text.count("\n")
     if crlf and crlf == cr == lf:
         return "\r\n"

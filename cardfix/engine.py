@@ -151,7 +151,8 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
     front_matter = parse_front_matter(card.front_matter)
     start = State(card, front_matter, Origin(card), front_matter.data)
     state, log = start, _Run(verify, suppressions, _reads(rules, strict), gated=not strict)
-    seen, last = {card.render()}, card.render()
+    last = card.render()
+    seen = {last}
     levels = _levels(rules)
     for passes in range(1, MAX_PASSES + 1):
         before = log.version

@@ -142,3 +142,18 @@ def test_marks_of_an_edited_body_are_the_marks_of_its_text(pieces: list[str],
     after = before.after(new, sorted((e.start, e.end, len(e.text)) for e in spans))
     for generator in ("peft", "setfit", "trainer"):
         assert after.marked_by(generator) == BodyFacts(new).marked_by(generator), (old, new, generator)
+
+
+def test_the_marks_of_every_generator_at_once_are_each_generator_s() -> None:
+    from cardfix.facts import BodyFacts
+    from cardfix.facts.generators import known, mark_index
+
+    marks = [m for g in known() for m in g.marks]
+    texts = [*(p.read_bytes().decode("utf-8", "replace") for p in [*corpus_files("bulk"), *GOLDEN.glob("*.md")]),
+             *marks, "".join(marks), *(m[:-1] for m in marks), *(m[:8] for m in marks)]
+    for text in texts:
+        one_by_one = {g.id for g in known() if g.marked_body(text)}
+        assert mark_index().body_ids(text) == one_by_one
+        facts = BodyFacts(text)
+        assert facts.marked_by_any() == bool(one_by_one)
+        assert {g.id for g in known() if facts.marked_by(g.id)} == one_by_one

@@ -129,6 +129,15 @@ class BodyFacts:
             self._marked_by[generator] = found
         return found
 
+    def marked_by_any(self) -> bool:
+        """Whether the body has a mark of any known generator (all read at once on a body read whole)."""
+        every = every_generator()
+        if self._parent is None and any(g not in self._marked_by for g in every):
+            found = mark_index().body_ids(self.body)
+            for generator in every:
+                self._marked_by.setdefault(generator, generator in found)
+        return any(self.marked_by(g) for g in every)
+
     def after(self, body: str, batch: Sequence[tuple[int, int, int]]) -> BodyFacts:
         """The facts of `body`, made from this body by one batch of edits ((start, end, length of the new
         text), sorted, in this body's offsets): what can be told from this body's facts is (see marked_by)."""
@@ -225,7 +234,7 @@ class Facts:
     @cached
     def made_by_any(self) -> bool:
         """Whether any known generator wrote the card."""
-        return bool(self._metadata_generators) or self.made_by(*every_generator())
+        return bool(self._metadata_generators) or self.body.marked_by_any()
 
     @cached
     def is_trainer_card(self) -> bool:

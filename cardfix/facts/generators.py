@@ -14,6 +14,7 @@ from cardfix.resources import rules_dir
 
 GENERATORS = "data/generators.yaml"
 ANY_GENERATOR = "any"  # in a rule's `applies_to:`: a card any known generator wrote
+MARK_PREFIX = 8  # body marks sharing their first characters are looked for together
 FIELDS = {"id", "name", "tags", "tag_prefixes", "library_name", "keys", "marks"}
 
 
@@ -58,6 +59,8 @@ class MarkIndex:
     by_library: Mapping[str, frozenset[str]]
     prefixes: tuple[tuple[str, str], ...]  # (tag prefix, generator id)
     keys: tuple[tuple[str, str], ...]  # (top-level key, generator id)
+    # Body marks grouped by a prefix they share: one scan for the prefix, then the marks only where it is.
+    mark_groups: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def metadata_ids(self, metadata: Mapping[str, Any]) -> set[str]:
         """The generators whose marks the front matter has (tags and library_name compared lower-cased)."""
@@ -75,6 +78,16 @@ class MarkIndex:
                 found.add(ident)
         return found
 
+    def body_ids(self, body: str) -> set[str]:
+        """The generators whose literal marks the body has (each generator's `marked_body`, all at once)."""
+        found: set[str] = set()
+        for prefix, marks in self.mark_groups:
+            if prefix in body:
+                for mark, ident in marks:
+                    if ident not in found and mark in body:
+                        found.add(ident)
+        return found
+
 
 @functools.lru_cache(maxsize=2)
 def mark_index(name: str = GENERATORS) -> MarkIndex:
@@ -86,9 +99,14 @@ def mark_index(name: str = GENERATORS) -> MarkIndex:
         for library in g.library_name:
             by_library.setdefault(library, set()).add(g.id)
     everything = known(name)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for g in everything:
+        for mark in g.marks:
+            groups.setdefault(mark[:MARK_PREFIX], []).append((mark, g.id))
     return MarkIndex({k: frozenset(v) for k, v in by_tag.items()}, {k: frozenset(v) for k, v in by_library.items()},
                      tuple((p, g.id) for g in everything for p in g.tag_prefixes),
-                     tuple((k, g.id) for g in everything for k in g.keys))
+                     tuple((k, g.id) for g in everything for k in g.keys),
+                     tuple((prefix, tuple(marks)) for prefix, marks in groups.items()))
 
 
 @functools.lru_cache(maxsize=2)
@@ -112,5 +130,6 @@ def check_known(*ids: str) -> None:
 
 def generators_of(metadata: Mapping[str, Any], body: str) -> tuple[Generator, ...]:
     """Every generator whose marks the card has, in the data file's order."""
-    found = mark_index().metadata_ids(metadata)
-    return tuple(g for g in known() if g.id in found or g.marked_body(body))
+    index = mark_index()
+    found = index.metadata_ids(metadata) | index.body_ids(body)
+    return tuple(g for g in known() if g.id in found)
