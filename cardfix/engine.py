@@ -40,7 +40,6 @@ from cardfix.edits import (
     same_data,
 )
 from cardfix.facts import BodyFacts, Facts
-from cardfix.facts.generators import ANY_GENERATOR
 from cardfix.memo import cached
 from cardfix.options import Options
 from cardfix.ruleset import Rule
@@ -221,17 +220,18 @@ def _level_order(keys: tuple[tuple[str, int], ...]) -> tuple[tuple[int, ...], ..
 
 def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run) -> State:
     """The rules of one level on the same facts; their edits applied together, in rule order."""
-    due = [rule for rule in rules if log.due(rule)]
+    ran = log.ran_at
+    due = [rule for rule in rules if rule.code not in ran or log.due(rule)]
     if not due:
         return state
     facts = state.facts
     if log.gated:  # a rule skipped ran as far as the loop is concerned: its action would have found nothing
         applying = []
         for rule in due:
-            if rule.applies_to is None or _applies(rule.applies_to, facts):
+            if rule.applies_to is None or facts.applies(rule.applies_to):
                 applying.append(rule)
             else:
-                log.ran_at[rule.code] = log.version
+                ran[rule.code] = log.version
         if not applying:
             return state
         due = applying
@@ -252,11 +252,6 @@ def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run)
         if turn.outcome.reports or turn.problem:
             log.record(_findings(turn))
     return state
-
-
-def _applies(generators: frozenset[str], facts: Facts) -> bool:
-    """Whether one of these generators (`any`: any known one) wrote the card."""
-    return facts.made_by_any if ANY_GENERATOR in generators else facts.made_by(*generators)
 
 
 def _apply_level(state: State, turns: list[Turn], log: _Run) -> tuple[State, list[Turn]]:

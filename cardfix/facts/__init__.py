@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from cardfix.card import Card
 from cardfix.edits import Origin
 from cardfix.facts import trainer
-from cardfix.facts.generators import by_id, every_generator, mark_index
+from cardfix.facts.generators import ANY_GENERATOR, by_id, every_generator, mark_index
 from cardfix.facts.lines import Line
 from cardfix.facts.sections import Section, placeholder_text, read_sections
 from cardfix.facts.table import TableRow, TrainingTable, read_table
@@ -229,6 +229,19 @@ class Facts:
         if found is None:
             found = self._made_by[ids] = not self._metadata_generators.isdisjoint(ids) or any(
                 map(self.body.marked_by, ids))
+        return found
+
+    @cached
+    def _gates(self) -> dict[frozenset[str], bool]:
+        return {}
+
+    def applies(self, generators: frozenset[str]) -> bool:
+        """Whether one of these generators (a rule's `applies_to`; `any`: any known one) wrote the card."""
+        if not self.made_by_any:  # most cards of a Hub dump: no rule that applies to generators runs
+            return False
+        found = self._gates.get(generators)
+        if found is None:
+            found = self._gates[generators] = ANY_GENERATOR in generators or self.made_by(*generators)
         return found
 
     @cached
