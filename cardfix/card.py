@@ -56,12 +56,12 @@ class Card:
     def has_front_matter(self) -> bool:
         return bool(self.head)
 
-    @property
+    @cached
     def body_first_line(self) -> int:
         """1-based line number of the body's first line in the rendered card."""
         return 1 + count_lines(self.head + self.front_matter + self.tail)
 
-    @property
+    @cached
     def front_matter_first_line(self) -> int:
         return 1 + count_lines(self.head)
 

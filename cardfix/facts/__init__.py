@@ -107,6 +107,14 @@ class BodyFacts:
         return trainer.hyperparameters(self.body)
 
     @cached
+    def hyperparameter_values(self) -> dict[str, str]:
+        """Each hyperparameter's value by key (the first, where a key is listed twice)."""
+        values: dict[str, str] = {}
+        for item in self.hyperparameters:
+            values.setdefault(item.key, item.value)
+        return values
+
+    @cached
     def framework_versions(self) -> tuple[tuple[str, str], ...]:
         return trainer.framework_versions(self.body, self.section("Framework versions"))
 
@@ -266,7 +274,7 @@ class Facts:
         return any(mark in self.card.body for mark in HUB_TEMPLATE_MARKS)
 
     def hyperparameter(self, key: str) -> str | None:
-        return next((i.value for i in self.hyperparameters if i.key == key), None)
+        return self.body.hyperparameter_values.get(key)
 
     def section(self, title: str) -> Section | None:
         return self.body.section(title)
