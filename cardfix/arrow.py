@@ -105,10 +105,19 @@ def repair_batches(batches: Iterable[pa.RecordBatch], column: str = "card", **kw
         yield repair_batch(batch, column, **kwargs)
 
 
-def repair_pandas(frame: Any, column: str = "card", **kwargs: Any) -> Any:
-    """The same for a pandas DataFrame (a Dask partition: `ddf.map_partitions(repair_pandas)`)."""
-    table = repair_batch(pa.Table.from_pandas(frame, preserve_index=False), column, **kwargs)
+def repair_pandas(frame: Any, column: str = "card", *, check: bool = False, select: Iterable[str] | None = None,
+                  ignore: Iterable[str] | None = None, settings_: Settings | None = None, **options: Any) -> Any:
+    """The same for a pandas DataFrame (a Dask partition: `ddf.map_partitions(repair_pandas)`). The new
+    columns are Arrow-backed (`pd.ArrowDtype`, COLUMNS' types): no Python object per finding, and a Dask
+    worker sends them to the client as Arrow buffers."""
+    import pandas as pd
+
+    if column not in frame.columns:
+        raise KeyError(f"no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    chosen = settings_ or settings(select, ignore, Options(**options))
+    read = [name for name in (column, PATH_COLUMN) if name in frame.columns]
+    results = repair_rows(pa.Table.from_pandas(frame[read], preserve_index=False), column, chosen, check)
     out = frame.copy(deep=False)
-    for name in COLUMNS.names:
-        out[name] = table.column(name).to_pylist()
+    for field, values in zip(COLUMNS, new_columns(results, check)):
+        out[field.name] = pd.Series(pd.arrays.ArrowExtensionArray(values), index=frame.index)
     return out

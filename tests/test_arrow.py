@@ -105,3 +105,14 @@ def _plain(value: object) -> object:
     if hasattr(value, "tolist"):
         return value.tolist()
     return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def test_repair_pandas_adds_arrow_backed_columns_of_the_documented_types() -> None:
+    import pandas as pd
+
+    frame = dump_table(CARDS[:3]).to_pandas()
+    out = repair_pandas(frame)
+    assert [out[name].dtype for name in COLUMNS.names] == [pd.ArrowDtype(field.type) for field in COLUMNS]
+    assert list(out.columns[: len(frame.columns)]) == list(frame.columns)
+    with pytest.raises(KeyError, match="no column 'text' \\(columns: modelId"):
+        repair_pandas(frame, "text")
