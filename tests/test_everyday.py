@@ -331,3 +331,14 @@ def test_unsafe_fixes_apply_only_when_asked_on_the_command_line_or_in_the_config
         (tmp_path / ".cardfix.toml").write_text("unsafe-fixes = true\n")
     invoke("apply", "--in-place", "-q", "--select", "CF405", *(["--unsafe-fixes"] * (how == "flag")), str(card))
     assert "generated automatically" not in card.read_text()
+
+
+def test_a_rule_parameter_configured_for_another_generator_reaches_its_cards(tmp_path: Path) -> None:
+    """CF406 `applies_to: [any]`: a configuration may name a generator its rule file does not (here PEFT)."""
+    (tmp_path / ".cardfix.toml").write_text(
+        '[rules.CF406]\nleftovers = [{generator = "peft", pattern = "(?P<name>\\\\{ADAPTER\\\\})", '
+        'template = "this team\'s template leaves it"}]\n')
+    card = tmp_path / "README.md"
+    card.write_text("---\nlibrary_name: peft\n---\n# {ADAPTER}\n\n- PEFT 0.7.1\n")
+    code, out, _ = invoke("check", "-q", "--select", "CF406", str(card))
+    assert code == 0 and "CF406 template placeholder '{ADAPTER}' left unreplaced" in out.decode()
