@@ -41,11 +41,14 @@ class Suppressions:
         return bool(self.whole_card or self.blocks)
 
 
+NONE = Suppressions()
+
+
 def read_suppressions(card: Card) -> Suppressions:
     """The card's suppression comments (none in the common case: one `in` test)."""
     body = card.body
     if "cardfix:" not in body:
-        return Suppressions()
+        return NONE
     lines = split_lines(body)
     starts = [line.start for line in lines]
     first_heading = next((s.heading.start for s in read_sections(body)), len(body))

@@ -342,3 +342,16 @@ def test_a_rule_parameter_configured_for_another_generator_reaches_its_cards(tmp
     card.write_text("---\nlibrary_name: peft\n---\n# {ADAPTER}\n\n- PEFT 0.7.1\n")
     code, out, _ = invoke("check", "-q", "--select", "CF406", str(card))
     assert code == 0 and "CF406 template placeholder '{ADAPTER}' left unreplaced" in out.decode()
+
+
+def test_check_text_is_the_check_result_without_its_texts() -> None:
+    from dataclasses import replace
+
+    from cardfix.api import check_text, settings
+    from cardfix.core import repair as core_repair
+
+    chosen = settings()
+    for path in sorted((ROOT / "golden").glob("*.in.md")):
+        text = path.read_bytes().decode("utf-8")
+        expected = replace(core_repair(text, chosen, str(path), verify=False), text="", original="")
+        assert check_text(text, chosen, str(path)) == expected
