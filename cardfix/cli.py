@@ -558,10 +558,11 @@ def rules_command(format: Annotated[RulesFormat, typer.Option("--format", help="
 
 def rule_table(rules: list[Rule]) -> str:
     """The rules as the README's table (`cardfix rules --format markdown`; a test keeps the README equal)."""
-    rows = ["| code | name | what it does | runs after |", "|---|---|---|---|"]
+    rows = ["| code | name | what it does | on cards of | runs after |", "|---|---|---|---|---|"]
     for r in rules:
         summary = r.summary.replace("|", "\\|") + ("" if r.enabled else " (off unless selected)")
-        rows.append(f"| {r.code} | {r.name} | {summary} | {', '.join(r.after) or '-'} |")
+        rows.append(f"| {r.code} | {r.name} | {summary} | {r.audience or 'every model card'} | "
+                    f"{', '.join(r.after) or '-'} |")
     return "\n".join(rows) + "\n"
 
 
