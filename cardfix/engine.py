@@ -115,11 +115,9 @@ class _Run:
     version: int = 0  # bumped by every applied change
     unreadable: list[FrontMatterEdit] = field(default_factory=list)
 
-    def due(self, rule: Rule) -> bool:
-        """Whether the rule's input changed since it last ran (or it never ran, or it waited)."""
-        ran = self.ran_at.get(rule.code)
-        if ran is None:
-            return True
+    def changed_since(self, rule: Rule) -> bool:
+        """Whether a rule it reads (itself included) changed the card since it last ran (it ran: `ran_at`)."""
+        ran = self.ran_at[rule.code]
         reads = self.reads[rule.code]
         for code, version in self.changed_at.items():  # noqa: SIM110 - a loop: any() and its generator cost more here
             if version > ran and code in reads:
@@ -221,7 +219,7 @@ def _level_order(keys: tuple[tuple[str, int], ...]) -> tuple[tuple[int, ...], ..
 def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run) -> State:
     """The rules of one level on the same facts; their edits applied together, in rule order."""
     ran = log.ran_at
-    due = [rule for rule in rules if rule.code not in ran or log.due(rule)]
+    due = [rule for rule in rules if rule.code not in ran or log.changed_since(rule)]  # (never ran, or waited)
     if not due:
         return state
     facts = state.facts

@@ -104,12 +104,7 @@ def construct(root: yaml.Node) -> Any:
 def _direct(node: yaml.Node, seen: set[int]) -> Any:
     kind, tag = type(node), node.tag
     if kind is yaml.ScalarNode:
-        if tag == STR_TAG:
-            return node.value
-        scalar = _SCALARS.get(tag)
-        if scalar is None:
-            raise _Other
-        return scalar(_SCALAR_READER, node)
+        return _scalar(node)
     if id(node) in seen:  # an alias: PyYAML shares one object between its uses
         raise _Other
     seen.add(id(node))
@@ -120,9 +115,19 @@ def _direct(node: yaml.Node, seen: set[int]) -> Any:
         for key, value in node.value:
             if type(key) is not yaml.ScalarNode or key.tag == MERGE_TAG:
                 raise _Other
-            mapping[_direct(key, seen)] = _direct(value, seen)
+            mapping[_scalar(key)] = _direct(value, seen)
         return mapping
     raise _Other
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """A scalar node's value, as SafeConstructor reads its tag (_Other for a tag left to it)."""
+    if node.tag == STR_TAG:
+        return node.value
+    read = _SCALARS.get(node.tag)
+    if read is None:
+        raise _Other
+    return read(_SCALAR_READER, node)
 
 
 def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:

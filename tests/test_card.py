@@ -55,6 +55,8 @@ def test_split_follows_the_hub_regex() -> None:
 
 def test_newline_detection() -> None:
     assert detect_newline("a\r\nb\r\n") == "\r\n"
+    assert detect_newline("a\rb\n") == "\n"  # as many CRs as LFs: LF (huggingface_hub's _detect_line_ending)
+    assert detect_newline("a\rb\rc\n") == "\r"
     assert detect_newline("a\r\nb\n") == "\n"
     assert detect_newline("a\rb\r") == "\r"
     assert detect_newline("no break") == "\n"

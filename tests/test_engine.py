@@ -101,6 +101,7 @@ def test_rules_that_undo_each_other_are_a_reported_cycle() -> None:
     result = run(parse_text("a"), rules, Options(), strict=True)  # as if each read the other's edits
     assert result.card.render() == "a"
     assert result.findings[-1].code == "CF000" and "cycle" in result.findings[-1].message
+    assert result.passes == 2  # the input's own text counts: back to it in pass 2 is the cycle
 
 
 def test_a_rule_that_never_settles_stops_after_the_pass_limit() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cardfix.card import Card, CardError, count_lines, decode, parse_text
@@ -28,6 +28,7 @@ def test_binary_and_non_utf8_cards_are_refused_with_the_whole_reason() -> None:
     assert str(latin1.value) == "not UTF-8 (invalid byte at offset 3)"
 
 
+@example("a\nb", 0)  # the start of the body: no line before it
 @given(st.text(alphabet="ab\r\n", max_size=30), st.integers(-40, 40))
 def test_lines_before_an_offset_are_counted_as_count_lines_counts_them(body: str, offset: int) -> None:
     card = Card("", "", "", "", body, "\n")

@@ -323,3 +323,18 @@ def test_a_card_that_becomes_a_generators_card_gets_the_rules_that_read_the_edit
     blind = _gated("CF903", _says("a PEFT card"), "peft")  # reads nothing: ran (skipped) before the change
     result = _run("---\na: 1\n---\nx\n", tag, reader, blind)
     assert [f.code for f in result.findings] == ["CF901", "CF902"]
+
+
+def test_a_body_edit_carries_the_facts_of_the_body_it_was_made_from() -> None:
+    """The state after a body edit holds the new body's facts made from the old one's (what they knew of the
+    generators' marks carries over: only the text around the edit is read again)."""
+    seen: list[Any] = []
+
+    def record(facts: Facts) -> Outcome:
+        seen.append(facts.body)
+        return NOTHING
+
+    grow = _rule("CF901", lambda facts: fix("grow", 1, BodyEdit(0, 0, "x")) if facts.card.body == "a" else NOTHING)
+    reader = _rule("CF902", record, level=1, after=("CF901",))
+    _run("a", grow, reader)
+    assert seen and seen[0].body == "xa" and seen[0]._parent is not None and seen[0]._parent.body == "a"

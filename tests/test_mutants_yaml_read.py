@@ -143,3 +143,33 @@ def test_direct_construction_on_every_golden_front_matter() -> None:
 @needs_corpus
 def test_direct_construction_on_every_corpus_front_matter() -> None:
     _same_on(all_corpus_cards())
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: [x, 2.5, null, true, {c: [d, -3]}]\n'q': \"r\"\n",
+    "k: !!str 1\nm: !!map {n: !!seq [o]}\n",  # the tags the direct construction reads itself
+])
+def test_a_tree_of_plain_values_is_built_without_pyyaml_s_constructor(text: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    expected = parse_front_matter(text).data
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("PyYAML's constructor was used")
+
+    monkeypatch.setattr(yaml.constructor.SafeConstructor, "construct_document", refuse)
+    assert parse_front_matter(text).data == expected
+
+
+@pytest.mark.parametrize("text", ["a: &x [1]\nb: *x\n", "a: 2001-12-14\n", "base: &b {k: 1}\nm: {<<: *b}\n"])
+def test_an_alias_a_merge_or_another_tag_goes_through_pyyaml_s_constructor(text: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    used = []
+    original = yaml.constructor.SafeConstructor.construct_document
+    monkeypatch.setattr(yaml.constructor.SafeConstructor, "construct_document",
+                        lambda self, node: used.append(node) or original(self, node))
+    parse_front_matter(text)
+    assert len(used) == 1
