@@ -330,15 +330,16 @@ def _with_edits(state: State, body_edits: Sequence[BodyEdit], front: Sequence[Pe
     edit that a new one lands inside: splices of one pass must touch different keys)."""
     if any(_paths_overlap(f, p) for f in front for p in state.pending):
         state = _splice_pending(state, log)
-    card, origin, facts = state.card, state.origin, state.body
+    card, origin, body_facts = state.card, state.origin, state.body
     if body_edits:
         card = card.with_body(apply_body_edits(card.body, body_edits))
         origin = origin.after(body_edits)
-        facts = state.facts.body.after(card.body, origin.batches[-1])
+        body_facts = state.facts.body.after(card.body, origin.batches[-1])
     data = state.data
     for pending in front:
         data = apply_to_data(data, pending.edit)
-    return State(card, state.front_matter, origin, data, (*state.pending, *front), state.fixed | applied, facts)
+    return State(card, state.front_matter, origin, data, (*state.pending, *front), state.fixed | applied,
+                 body_facts)
 
 
 def _splice_pending(state: State, log: _Run) -> State:

@@ -53,7 +53,7 @@ def known(name: str = GENERATORS) -> tuple[Generator, ...]:
 
 @dataclass(frozen=True)
 class MarkIndex:
-    """Every generator's front-matter marks by kind, to tell all the generators of a card's metadata at once."""
+    """Every generator's marks by kind, to tell all the generators of a card's front matter (or body) at once."""
 
     by_tag: Mapping[str, frozenset[str]]
     by_library: Mapping[str, frozenset[str]]
@@ -91,16 +91,15 @@ class MarkIndex:
 
 @functools.lru_cache(maxsize=2)
 def mark_index(name: str = GENERATORS) -> MarkIndex:
+    everything = known(name)
     by_tag: dict[str, set[str]] = {}
     by_library: dict[str, set[str]] = {}
-    for g in known(name):
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for g in everything:
         for tag in g.tags:
             by_tag.setdefault(tag, set()).add(g.id)
         for library in g.library_name:
             by_library.setdefault(library, set()).add(g.id)
-    everything = known(name)
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for g in everything:
         for mark in g.marks:
             groups.setdefault(mark[:MARK_PREFIX], []).append((mark, g.id))
     return MarkIndex({k: frozenset(v) for k, v in by_tag.items()}, {k: frozenset(v) for k, v in by_library.items()},
