@@ -105,6 +105,7 @@ def _both(text: str) -> tuple[str, str]:
     "a: 2001-12-14\nb: !!binary aGk=\n",  # other tags: PyYAML builds them
     "a: &x [1]\nb: *x\n", "x: &x [*x]\n", "a: &s hi\nb: *s\n",  # aliases, shared and self-referring
     "base: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n", "'=': 1\n= : 2\n", "? [a]\n: 1\n", "? {a: 1}\n: 1\n",
+    "? !!str [a]\n: 1\n",  # a key that is no scalar, tagged as one
     "a: !!str 1\nb: ! 2\nc: !!int '3'\nd: !!float 1\ne: !!map {f: 1}\ng: !!seq [h]\n",
     "a: !custom 1\n", "s: !!set {a, b}\n", "o: !!omap [a: 1]\n", "a: !!int x\n",
 ])
