@@ -42,15 +42,24 @@ def repair_batch(batch: B, column: str = "card", *, check: bool = False, select:
                  ignore: Iterable[str] | None = None, settings_: Settings | None = None, **options: Any) -> B:
     """`batch` with `repaired`, `changed`, `findings` and `error` added; `check=True` keeps no text.
     Rules and options as `cardfix.repair` takes them, or a whole `settings_` (the command line's)."""
-    chosen = settings_ or settings(select, ignore, Options(**options))
-    return with_results(batch, repair_rows(batch, column, chosen, check), check)
+    return with_results(batch, repair_rows(batch, column, _chosen(select, ignore, settings_, options), check), check)
+
+
+def _chosen(select: Iterable[str] | None, ignore: Iterable[str] | None, settings_: Settings | None,
+            options: Mapping[str, Any]) -> Settings:
+    """The settings repair_batch and repair_pandas run with: `settings_`, or those their arguments make."""
+    return settings_ or settings(select, ignore, Options(**options))
+
+
+def _check_column(column: str, names: Sequence[str]) -> None:
+    if column not in names:
+        raise KeyError(f"no column {column!r} (columns: {', '.join(map(str, names))})")
 
 
 def repair_rows(batch: pa.RecordBatch | pa.Table, column: str, chosen: Settings, check: bool) -> list[Result]:
     """Each row's Result (named by its `modelId`, else None): what repair_batch's columns are made from."""
     names = batch.schema.names
-    if column not in names:
-        raise KeyError(f"no column {column!r} (columns: {', '.join(names)})")
+    _check_column(column, names)
     texts = batch.column(column).to_pylist()
     ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else [None] * len(texts)
     return [_repair_row(text, repo_id, chosen, check) for text, repo_id in zip(texts, ids)]
@@ -112,11 +121,10 @@ def repair_pandas(frame: Any, column: str = "card", *, check: bool = False, sele
     worker sends them to the client as Arrow buffers."""
     import pandas as pd
 
-    if column not in frame.columns:
-        raise KeyError(f"no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
-    chosen = settings_ or settings(select, ignore, Options(**options))
+    _check_column(column, list(frame.columns))
     read = [name for name in (column, PATH_COLUMN) if name in frame.columns]
-    results = repair_rows(pa.Table.from_pandas(frame[read], preserve_index=False), column, chosen, check)
+    results = repair_rows(pa.Table.from_pandas(frame[read], preserve_index=False), column,
+                          _chosen(select, ignore, settings_, options), check)
     out = frame.copy(deep=False)
     for field, values in zip(COLUMNS, new_columns(results, check)):
         out[field.name] = pd.Series(pd.arrays.ArrowExtensionArray(values), index=frame.index)

@@ -127,13 +127,13 @@ class BodyFacts:
         from one without them has them only if one straddles the new text: only the text around it is read."""
         found = self._marked_by.get(generator)
         if found is None:
-            marks = by_id()[generator].marks
+            known_generator = by_id()[generator]
             if self._parent is not None and not self._parent.marked_by(generator):
-                reach = max(map(len, marks), default=1) - 1
+                reach = max(map(len, known_generator.marks), default=1) - 1
                 body = self.body
-                found = any(mark in body[max(0, s - reach) : e + reach] for s, e in self._edited for mark in marks)
+                found = any(known_generator.marked_body(body[max(0, s - reach) : e + reach]) for s, e in self._edited)
             else:
-                found = any(mark in self.body for mark in marks)
+                found = known_generator.marked_body(self.body)
             self._marked_by[generator] = found
         return found
 
@@ -239,18 +239,10 @@ class Facts:
                 map(self.body.marked_by, ids))
         return found
 
-    @cached
-    def _gates(self) -> dict[frozenset[str], bool]:
-        return {}
-
     def applies(self, generators: frozenset[str]) -> bool:
-        """Whether one of these generators (a rule's `applies_to`; `any`: any known one) wrote the card."""
-        if not self.made_by_any:  # most cards of a Hub dump: no rule that applies to generators runs
-            return False
-        found = self._gates.get(generators)
-        if found is None:
-            found = self._gates[generators] = ANY_GENERATOR in generators or self.made_by(*generators)
-        return found
+        """Whether one of these generators (a rule's `applies_to`; `any`: any known one) wrote the card (most
+        cards of a Hub dump: none, asked once)."""
+        return self.made_by_any and (ANY_GENERATOR in generators or self.made_by(*generators))
 
     @cached
     def made_by_any(self) -> bool:
