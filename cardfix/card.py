@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from cardfix.memo import cached
+from cardfix.memo import cached, mypyc_attr
 
 # The Hub's own front-matter regex (huggingface_hub REGEX_YAML_BLOCK, "same as the server"): anchored at the
 # start by .match(), lazy, so the first line that is exactly `---` closes the block. Compiled with the
@@ -40,6 +40,7 @@ def detect_newline(text: str) -> str:
     return "\n"
 
 
+@mypyc_attr(native_class=False)  # (`cached` keeps values in the instance's __dict__)
 @dataclass(frozen=True)
 class Card:
     """A card split into the parts the Hub sees; `render()` joins them back byte for byte."""

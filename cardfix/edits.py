@@ -125,17 +125,6 @@ def _same(a: Any, b: Any, comparing: frozenset[tuple[int, int]] | None) -> bool:
 Edit = BodyEdit | FrontMatterEdit
 
 
-class Written(float):
-    """A number that keeps the text it was read from, so `0.8720` is written back as `0.8720`."""
-
-    text: str
-
-    def __new__(cls, text: str) -> Written:
-        value = super().__new__(cls, text)
-        value.text = text
-        return value
-
-
 @dataclass(frozen=True)
 class Report:
     """What an action says about a card; `fixable` when the action also returned the edit that fixes it."""

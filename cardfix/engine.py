@@ -40,7 +40,7 @@ from cardfix.edits import (
     same_data,
 )
 from cardfix.facts import BodyFacts, Facts
-from cardfix.memo import cached
+from cardfix.memo import cached, mypyc_attr
 from cardfix.options import Options
 from cardfix.ruleset import Rule
 from cardfix.splice import splice, splice_all
@@ -71,6 +71,7 @@ class Pending:
     edit: FrontMatterEdit
 
 
+@mypyc_attr(native_class=False)  # (`cached` keeps values in the instance's __dict__)
 @dataclass(frozen=True)
 class State:
     """A card, the parse of its front-matter text, the data with the pending edits, and who changed it."""

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
+from mypy_extensions import mypyc_attr
+
+__all__ = ["cached", "mypyc_attr"]
+
 S = TypeVar("S")
 T = TypeVar("T")
 
@@ -19,8 +23,8 @@ class cached(Generic[S, T]):
 
     def __init__(self, fn: Callable[[S], T]) -> None:
         self.fn = fn
-        self.name = fn.__name__
-        self.__doc__ = fn.__doc__
+        self.name = getattr(fn, "__name__", "")  # set again by __set_name__ (a compiled method has none)
+        self.__doc__ = getattr(fn, "__doc__", None)
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name

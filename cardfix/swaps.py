@@ -376,7 +376,7 @@ def _roughness(rows: Sequence[Mapping[str, float | None]], columns: Sequence[str
     total = 0.0
     for column in columns:
         s = _series(rows, column)
-        part = sum(abs(b - a) for a, b in zip(s, s[1:]))
+        part: float = sum(abs(b - a) for a, b in zip(s, s[1:]))
         part += sum(abs(a - 2 * b + c) for a, b, c in zip(s, s[1:], s[2:]))
         total += part / scale[column] if scale is not None else part
     return total

@@ -16,7 +16,7 @@ import regex
 import yaml
 from ruamel.yaml import YAML
 
-from cardfix.edits import Written
+from cardfix.written import Written
 
 
 @dataclass(frozen=True)

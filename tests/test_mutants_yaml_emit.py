@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cardfix.edits import Written
+from cardfix.written import Written
 from cardfix.yaml_emit import Style, detect_style, float_text, render_key
 from cardfix.yaml_read import parse_front_matter
 

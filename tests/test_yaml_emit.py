@@ -7,7 +7,7 @@ import pytest
 import yaml
 from ruamel.yaml import YAML
 
-from cardfix.edits import Written
+from cardfix.written import Written
 from cardfix.yaml_emit import Style, render_key
 
 SPECIAL = [

@@ -29,7 +29,7 @@ from cardfix.facts.trainer import (
     is_dataset_id,
     is_repo_id,
 )
-from cardfix.memo import cached
+from cardfix.memo import cached, mypyc_attr
 from cardfix.yaml_read import ParsedFrontMatter
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
 T = TypeVar("T")
 
 
+@mypyc_attr(native_class=False)  # (`cached` keeps values in the instance's __dict__)
 class BodyFacts:
     """Facts read from the body alone, cached per body text: a front-matter edit does not re-read them."""
 
@@ -178,6 +179,7 @@ def body_facts(body: str) -> BodyFacts:
     return BodyFacts(body)
 
 
+@mypyc_attr(native_class=False)  # (`cached` keeps values in the instance's __dict__)
 @dataclass(frozen=True)
 class Facts:
     """Everything rules read about a card; body offsets are indexes into `card.body`."""

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import regex
 
-from cardfix.edits import Written
 from cardfix.facts import Facts
 from cardfix.facts.table import metric_columns, number
+from cardfix.written import Written
 
 
 @dataclass(frozen=True)
