@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cardfix import yaml_read
 from cardfix.card import parse_text
 from cardfix.yaml_read import FrontMatterError, parse_front_matter
 from tests.conftest import GOLDEN, all_corpus_cards, needs_corpus
@@ -174,3 +176,32 @@ def test_an_alias_a_merge_or_another_tag_goes_through_pyyaml_s_constructor(text:
                         lambda self, node: used.append(node) or original(self, node))
     parse_front_matter(text)
     assert len(used) == 1
+
+
+RESOLVED = ("a: 1\nb: 1.5\nc: .inf\nd: -.NaN\ne: true\nf: No\ng: ~\nh: null\ni: ''\nj: '1'\nk: 2022-01-02\n"
+            "l: 2022-01-02 10:00:00\nm: 0x1F\nn: 0o17\no: 1_000\np: =\nq: [1, '2', x, {r: 3}]\n? [s]\n: t\n"
+            "u: !!str 5\nv: |\n  1\nw: \"true\"\n")
+
+
+def _tree(node: Any) -> Any:
+    """Every tag, value and style of a node tree (positions left out)."""
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value, node.style)
+    if isinstance(node, yaml.SequenceNode):
+        return (node.tag, [_tree(item) for item in node.value])
+    return (node.tag, [(_tree(k), _tree(v)) for k, v in node.value])
+
+
+def test_remembered_tag_resolution_gives_pyyamls_tags_the_first_time_and_after() -> None:
+    expected = _tree(yaml.compose(RESOLVED, Loader=yaml.CSafeLoader))
+    yaml_read._TAGS.clear()
+    assert _tree(yaml_read._compose(RESOLVED)) == expected  # resolved by PyYAML, remembered
+    assert _tree(yaml_read._compose(RESOLVED)) == expected  # read back from what was remembered
+    assert ((yaml.ScalarNode, "1", (True, False)), "tag:yaml.org,2002:int") in yaml_read._TAGS.items()
+
+
+def test_remembered_tags_are_bounded() -> None:
+    yaml_read._TAGS.clear()
+    text = "".join(f"k{i}: v{i}\n" for i in range(yaml_read._TAGS_KEPT + 10))
+    assert parse_front_matter(text).data["k5"] == "v5"
+    assert 0 < len(yaml_read._TAGS) <= yaml_read._TAGS_KEPT
