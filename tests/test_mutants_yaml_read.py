@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardfix import yaml_read
+from cardfix import yaml_loader, yaml_read
 from cardfix.card import parse_text
 from cardfix.yaml_read import FrontMatterError, parse_front_matter
 from tests.conftest import GOLDEN, all_corpus_cards, needs_corpus
@@ -194,14 +194,14 @@ def _tree(node: Any) -> Any:
 
 def test_remembered_tag_resolution_gives_pyyamls_tags_the_first_time_and_after() -> None:
     expected = _tree(yaml.compose(RESOLVED, Loader=yaml.CSafeLoader))
-    yaml_read._TAGS.clear()
+    yaml_loader._TAGS.clear()
     assert _tree(yaml_read._compose(RESOLVED)) == expected  # resolved by PyYAML, remembered
     assert _tree(yaml_read._compose(RESOLVED)) == expected  # read back from what was remembered
-    assert ((yaml.ScalarNode, "1", (True, False)), "tag:yaml.org,2002:int") in yaml_read._TAGS.items()
+    assert ((yaml.ScalarNode, "1", (True, False)), "tag:yaml.org,2002:int") in yaml_loader._TAGS.items()
 
 
 def test_remembered_tags_are_bounded() -> None:
-    yaml_read._TAGS.clear()
-    text = "".join(f"k{i}: v{i}\n" for i in range(yaml_read._TAGS_KEPT + 10))
+    yaml_loader._TAGS.clear()
+    text = "".join(f"k{i}: v{i}\n" for i in range(yaml_loader._TAGS_KEPT + 10))
     assert parse_front_matter(text).data["k5"] == "v5"
-    assert 0 < len(yaml_read._TAGS) <= yaml_read._TAGS_KEPT
+    assert 0 < len(yaml_loader._TAGS) <= yaml_loader._TAGS_KEPT
