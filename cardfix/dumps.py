@@ -50,8 +50,11 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
     chosen = settings_ or settings(options=Options(**options))
     for batch in batches(path, batch_rows):
         for i, result in enumerate(repair_rows(batch, CARD_COLUMN, chosen, check)):
-            result = result if result.path is not None else replace(result, path=f"row {i}")
-            yield replace(result, text="", original="") if check else result
+            path = result.path if result.path is not None else f"row {i}"
+            if check:  # one new Result, not two replaces (a few microseconds a card)
+                yield Result("", result.changed, result.findings, result.error, "", path, result.skipped)
+            else:
+                yield result if result.path is not None else replace(result, path=path)
 
 
 def write(batches_out: Iterator[pa.RecordBatch], output: str) -> int:
