@@ -15,7 +15,9 @@ folder twice: a few seconds of work, so the cluster's fixed costs per compute do
 README's pipeline (8 parquet files read, repaired and written by the workers) against the same files in one
 process, and, for comparison, the repaired frame gathered into the client (whose unpickling then shares the
 2 cores with the workers).
-Needs: pip install -e '.[bench]'. Figures only: nothing here asserts anything.
+Needs: pip install -e '.[bench]'. Figures only: nothing here asserts anything. The first line says which
+build runs: the Python sources, or the compiled build (mypyc; `bench/compiled.sh` builds it into a fresh
+virtualenv and runs this script there).
 """
 
 from __future__ import annotations
@@ -136,7 +138,11 @@ def main() -> None:
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # huggingface_hub warns once per card without front matter
+    from cardfix import engine
     from cardfix.api import repair
+
+    compiled = not engine.__file__.endswith(".py")
+    print(f"cardfix build: {'compiled (mypyc)' if compiled else 'Python sources'} ({engine.__file__})")
 
     every = [p.read_bytes().decode("utf-8") for p in sorted(args.cards.glob("*.md"))]
     trainer = [t for t in every if any(tag in t for tag in GENERATED)]
