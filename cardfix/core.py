@@ -8,11 +8,13 @@ from cardfix.card import parse_text
 from cardfix.edits import Finding
 from cardfix.engine import run
 from cardfix.facts import is_model_card
+from cardfix.memo import mypyc_attr
 from cardfix.settings import Settings
 from cardfix.suppress import matches, read_suppressions
 from cardfix.yaml_read import FrontMatterError
 
 
+@mypyc_attr(native_class=False)  # pickled (--jobs, a user's process pool): mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Result:
     """The outcome for one card. `error` is set (and `text` is the input) when the card could not be read."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardfix.card import Card
+from cardfix.memo import mypyc_attr
 
 Path = tuple[str | int, ...]
 # The order in which transformers dumps the keys it writes (`create_metadata`): a new key goes there.
@@ -151,6 +152,7 @@ def report(*reports: Report) -> Outcome:
     return Outcome((), tuple(reports))
 
 
+@mypyc_attr(native_class=False)  # pickled (--jobs, a user's process pool): mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Finding:
     """A report tied to the rule that made it, as users see it."""

@@ -15,10 +15,22 @@ from pathlib import Path
 
 import pytest
 
+from cardfix.bulk import CHUNK
+from tests.clirun import invoke
 from tests.conftest import CORPUS, GOLDEN, ROOT, all_corpus_cards
 from tests.outputs import outputs
 
 HEADERS = Path(sysconfig.get_paths()["include"]) / "Python.h"
+PICKLED = """
+import pickle, sys
+from cardfix.api import repair
+from cardfix.options import Options
+result = repair(open(sys.argv[1], encoding="utf-8").read())
+assert result.findings, result
+for value in (result, result.findings[0], Options(task="text-classification")):
+    assert pickle.loads(pickle.dumps(value)) == value, value
+print("ok")
+"""
 
 
 def _tree_binaries() -> set[Path]:
@@ -42,6 +54,20 @@ def test_the_compiled_build_gives_the_outputs_of_the_source(tmp_path: Path) -> N
     where = subprocess.run([python, "-I", "-c", "import cardfix.engine as e; print(e.__file__)"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
     assert where.strip().endswith(".so"), where  # the compiled modules are the ones that run
+
+    # What crosses a process boundary unpickles (--jobs, a user's own pool): mypyc's frozen classes do not.
+    card = next(p for p in sorted(GOLDEN.glob("*.in.md")) if "generated_from_trainer" in p.read_text())
+    pickled = subprocess.run([python, "-I", "-c", PICKLED, str(card)], cwd=tmp_path, capture_output=True, text=True)
+    assert pickled.returncode == 0 and pickled.stdout.strip() == "ok", pickled.stderr[-2000:]
+    folder = tmp_path / "cards"  # enough cards that --jobs 2 hands chunks to 2 worker processes
+    inputs = sorted(GOLDEN.glob("*.in.md"))
+    for i in range(2 * CHUNK + 10):
+        (folder / f"m{i:03d}").mkdir(parents=True)
+        (folder / f"m{i:03d}" / "README.md").write_bytes(inputs[i % len(inputs)].read_bytes())
+    jobs = subprocess.run([str(env_dir / "bin" / "cardfix"), "check", "--jobs", "2", str(folder)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    expected = invoke("check", "--jobs", "2", str(folder))
+    assert (jobs.returncode, jobs.stdout) == (expected[0], expected[1].decode()), jobs.stderr[-2000:]
 
     cards = sorted(GOLDEN.glob("*.in.md")) + sorted((ROOT / "examples").rglob("*.md"))
     cards += all_corpus_cards() if CORPUS.is_dir() else []
