@@ -96,30 +96,41 @@ def _set_in(node: Any, path: Path, value: Any) -> Any:
     return copied
 
 
+DEEP = 100  # nesting no card's data reaches; past it, same_data tracks the pairs it is comparing
+
+
+class _Deep(Exception):
+    """Data nested past DEEP: compared again, tracking pairs (data that refers to itself never ends)."""
+
+
 def same_data(a: Any, b: Any) -> bool:
     """Deep equality (mapping order aside) that treats NaN as equal to itself and keeps bool apart from int.
     Self-referencing data (`x: &x [*x]`) ends too: a pair already being compared further up counts as equal
-    (tracked only when plain recursion does not end, so the common case pays nothing)."""
+    (tracked only past DEEP levels, so the common case pays nothing; a depth of its own, not Python's
+    RecursionError, which the compiled build does not raise: it would overflow the C stack)."""
     try:
-        return _same(a, b, None)
-    except RecursionError:
-        return _same(a, b, frozenset())
+        return _same(a, b, None, 0)
+    except _Deep:
+        return _same(a, b, frozenset(), 0)
 
 
-def _same(a: Any, b: Any, comparing: frozenset[tuple[int, int]] | None) -> bool:
+def _same(a: Any, b: Any, comparing: frozenset[tuple[int, int]] | None, depth: int) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
         return False
-    if isinstance(a, (dict, list)) and isinstance(b, (dict, list)) and comparing is not None:
-        pair = (id(a), id(b))
-        if pair in comparing:
-            return True
-        comparing = comparing | {pair}
+    if isinstance(a, (dict, list)) and isinstance(b, (dict, list)):
+        if comparing is not None:
+            pair = (id(a), id(b))
+            if pair in comparing:
+                return True
+            comparing = comparing | {pair}
+        elif depth > DEEP:
+            raise _Deep
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k], comparing) for k in a)
+        return a.keys() == b.keys() and all(_same(a[k], b[k], comparing, depth + 1) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y, comparing) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y, comparing, depth + 1) for x, y in zip(a, b))
     return bool(a == b)
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from cardfix import repair
 from cardfix.card import parse_text
 from cardfix.edits import (
+    DEEP,
     BodyEdit,
     EditConflict,
     Origin,
@@ -105,6 +106,16 @@ def test_self_referencing_data_compares_without_end() -> None:
     b.append(b)
     assert same_data(a, b) and same_data({"x": a}, {"x": b})
     assert not same_data({"x": a, "y": 1}, {"x": b, "y": 2})
+
+
+def test_data_nested_past_the_tracking_depth_still_compares_by_value() -> None:
+    def nested(leaf: object, depth: int = DEEP + 20) -> object:
+        for level in range(depth):
+            leaf = [leaf] if level % 2 else {"k": leaf}
+        return leaf
+
+    assert same_data(nested(1), nested(1)) and same_data(nested(float("nan")), nested(float("nan")))
+    assert not same_data(nested(1), nested(2)) and not same_data(nested(1), nested(True))
 
 
 def test_a_fix_on_a_card_whose_front_matter_refers_to_itself_is_made() -> None:
