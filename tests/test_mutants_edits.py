@@ -106,6 +106,11 @@ def test_self_referencing_data_compares_without_end() -> None:
     b.append(b)
     assert same_data(a, b) and same_data({"x": a}, {"x": b})
     assert not same_data({"x": a, "y": 1}, {"x": b, "y": 2})
+    c: dict[str, object] = {}
+    c["self"] = c
+    d: dict[str, object] = {}
+    d["self"] = d
+    assert same_data(c, d) and not same_data({"m": c, "y": 1}, {"m": d, "y": 2})  # through mappings only
 
 
 def test_data_nested_past_the_tracking_depth_still_compares_by_value() -> None:
