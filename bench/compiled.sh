@@ -11,4 +11,4 @@ HATCH_BUILD_HOOK_ENABLE_MYPYC=1 "${PYTHON:-python3}" -m build --outdir "$work/di
     || { tail -20 "$work/build.log"; exit 1; }
 "${PYTHON:-python3}" -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$(ls "$work"/dist/cardfix-*-cp*.whl)[bench]"
-cd "$work" && "$work/venv/bin/python" "$here/bench/speed.py" "$@"
+"$work/venv/bin/python" "$here/bench/speed.py" "$@"  # (the script's folder, not the tree, is on sys.path)

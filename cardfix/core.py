@@ -14,7 +14,7 @@ from cardfix.suppress import matches, read_suppressions
 from cardfix.yaml_read import FrontMatterError
 
 
-@mypyc_attr(native_class=False)  # pickled (--jobs, a user's process pool): mypyc's frozen classes do not unpickle
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Result:
     """The outcome for one card. `error` is set (and `text` is the input) when the card could not be read."""

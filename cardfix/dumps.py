@@ -45,16 +45,19 @@ def batches(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]
 
 def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, settings_: Settings | None = None,
             **options: Any) -> Iterator[Result]:
-    """Every card of the dump repaired, as Results named by their modelId (row order kept): the rows that
-    repair_batch would give, without the round trip through Arrow columns."""
+    """Every card of the dump repaired, as Results named by their modelId, else `row N` (counted over the whole
+    dump; row order kept): the rows that repair_batch would give, without the round trip through Arrow columns."""
     chosen = settings_ or settings(options=Options(**options))
+    row = 0
     for batch in batches(path, batch_rows):
-        for i, result in enumerate(repair_rows(batch, CARD_COLUMN, chosen, check)):
-            path = result.path if result.path is not None else f"row {i}"
+        for result in repair_rows(batch, CARD_COLUMN, chosen, check):
+            name = result.path if result.path is not None else f"row {row}"
+            row += 1
             if check:  # one new Result, not two replaces (a few microseconds a card)
-                yield Result("", result.changed, result.findings, result.error, "", path, result.skipped)
+                yield Result(text="", changed=result.changed, findings=result.findings, error=result.error,
+                             original="", path=name, skipped=result.skipped)
             else:
-                yield result if result.path is not None else replace(result, path=path)
+                yield result if result.path is not None else replace(result, path=name)
 
 
 def write(batches_out: Iterator[pa.RecordBatch], output: str) -> int:

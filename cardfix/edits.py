@@ -163,7 +163,7 @@ def report(*reports: Report) -> Outcome:
     return Outcome((), tuple(reports))
 
 
-@mypyc_attr(native_class=False)  # pickled (--jobs, a user's process pool): mypyc's frozen classes do not unpickle
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Finding:
     """A report tied to the rule that made it, as users see it."""

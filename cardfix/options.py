@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cardfix.memo import mypyc_attr
 
 
-@mypyc_attr(native_class=False)  # pickled (--jobs, a user's process pool): mypyc's frozen classes do not unpickle
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Options:
     """Facts the user passes on the command line; they rank above anything inferred from the card."""

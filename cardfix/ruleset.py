@@ -19,6 +19,7 @@ import yaml
 from cardfix.actions import Action, Param, actions
 from cardfix.edits import SEVERITIES
 from cardfix.facts.generators import ANY_GENERATOR, check_known, known
+from cardfix.memo import mypyc_attr
 from cardfix.resources import rules_dir
 
 CODE_RE = regex.compile(r"^CF\d{3}$")
@@ -38,6 +39,7 @@ PY_TYPES: dict[str, tuple[type, ...]] = {
 class RuleError(ValueError):
     """A rule file that cannot be used; the message names the file and the key."""
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Example:
     input: str
@@ -47,6 +49,7 @@ class Example:
     with_rules: tuple[str, ...] = ()  # other rules that run alongside (e.g. the one this rule follows)
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Rule:
     code: str

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cardfix.config import Config, discover_config
+from cardfix.memo import mypyc_attr
 from cardfix.options import Options
 from cardfix.ruleset import Rule, load_rules, override_params, select_rules
 
@@ -22,6 +23,7 @@ MAX_JOBS_PER_CPU = 4  # more workers than this only contend for the same cores
 OPTION_PARAMS = {"results_from": "results_from", "placeholders": "placeholders"}
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Settings:
     rules: tuple[Rule, ...]
@@ -62,6 +64,7 @@ def path_matches(relative: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(relative, pattern + "/*")
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Flags:
     """What the command line gave (None or empty: not given, the configuration decides)."""

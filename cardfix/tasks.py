@@ -19,6 +19,7 @@ from typing import Any
 import regex
 
 from cardfix.facts import Facts
+from cardfix.memo import mypyc_attr
 from cardfix.options import Options
 
 # Where a clue looks; each names the texts of the card it is matched against.
@@ -40,6 +41,7 @@ class Clue:
     tasks: frozenset[str]
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class ClueRule:
     """One clue of the rule data, compiled once when the rules load: where it looks and what it needs."""
@@ -54,6 +56,7 @@ class ClueRule:
     unless_exactly: tuple[str, ...] | None = None
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Inference:
     """`task_inference` as the action uses it: its clues compiled, and each task's group head."""

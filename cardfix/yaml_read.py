@@ -18,6 +18,9 @@ class FrontMatterError(ValueError):
 
 
 _UNSET: Any = object()
+# Deeper nesting is refused, the same way in both builds: the readers and comparisons of the data recurse, and
+# Python's recursion limit (the sources) and the C stack (the compiled build) would give out at different depths.
+MAX_NESTING = 100
 MERGE_TAG = "tag:yaml.org,2002:merge"  # a plain `<<` key: merges, is no key of its own ("<<" quoted is one)
 
 
@@ -63,7 +66,9 @@ def parse_front_matter(text: str) -> ParsedFrontMatter:
         data = construct(root) if root is not None else None
     except yaml.YAMLError as exc:
         raise _not_yaml(exc) from None
-    except (ValueError, TypeError, RecursionError) as exc:  # constructor limits (e.g. huge ints, deep nesting)
+    except FrontMatterError:
+        raise
+    except (ValueError, TypeError) as exc:  # the constructor's limits (e.g. a huge int, a bad date)
         raise FrontMatterError(f"front matter cannot be read: {exc}") from None
     if data is None:
         return ParsedFrontMatter({}, None, text)
@@ -94,7 +99,7 @@ def construct(root: yaml.Node) -> Any:
     PyYAML's constructor, which also raises its errors."""
     try:
         return _direct(root, set())
-    except (_Other, RecursionError):
+    except _Other:  # (nesting is at most MAX_NESTING here: _duplicate_key refused deeper)
         return yaml.constructor.SafeConstructor().construct_document(root)
 
 
@@ -128,20 +133,24 @@ def _scalar(node: yaml.Node) -> Any:
 
 
 def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
-    """The second occurrence of a key in any mapping (PyYAML would silently keep the last value)."""
-    stack, seen = [root], set()
+    """The second occurrence of a key in any mapping (PyYAML would silently keep the last value). Raises
+    FrontMatterError for lists and mappings nested deeper than MAX_NESTING."""
+    stack, seen = [(root, 1)], set()
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         if id(node) in seen:  # an alias: its node was checked where it was defined
             continue
         seen.add(id(node))
+        if depth > MAX_NESTING:
+            raise FrontMatterError(f"front matter nests lists and mappings deeper than {MAX_NESTING} levels "
+                                   f"(front-matter line {node.start_mark.line + 1}); no card needs that many")
         if type(node) is yaml.MappingNode:
             keys = [(k.tag, k.value) for k, _ in node.value if type(k) is yaml.ScalarNode and k.tag != MERGE_TAG]
             if len(set(keys)) != len(keys):
                 return _second(node)
-            stack += [v for _, v in node.value if type(v) is not yaml.ScalarNode]
+            stack += [(v, depth + 1) for _, v in node.value if type(v) is not yaml.ScalarNode]
         elif type(node) is yaml.SequenceNode:
-            stack += [v for v in node.value if type(v) is not yaml.ScalarNode]
+            stack += [(v, depth + 1) for v in node.value if type(v) is not yaml.ScalarNode]
     return None
 
 

@@ -22,14 +22,20 @@ from tests.outputs import outputs
 
 HEADERS = Path(sysconfig.get_paths()["include"]) / "Python.h"
 PICKLED = """
-import pickle, sys
-from cardfix.api import repair
+import copy, json, pickle, sys
+from cardfix.api import repair, settings
 from cardfix.options import Options
 result = repair(open(sys.argv[1], encoding="utf-8").read())
-assert result.findings, result
-for value in (result, result.findings[0], Options(task="text-classification")):
-    assert pickle.loads(pickle.dumps(value)) == value, value
-print("ok")
+chosen = settings()
+values = {"result": result, "finding": result.findings[0], "options": Options(task="text-classification"),
+          "settings": chosen, **{rule.code: rule for rule in chosen.rules}}
+def outcome(how, value):
+    try:
+        return how(value) == value
+    except Exception as exc:
+        return type(exc).__name__
+ways = (lambda v: pickle.loads(pickle.dumps(v)), copy.copy, copy.deepcopy)
+print(json.dumps({name: [outcome(how, value) for how in ways] for name, value in values.items()}, sort_keys=True))
 """
 
 
@@ -55,10 +61,16 @@ def test_the_compiled_build_gives_the_outputs_of_the_source(tmp_path: Path) -> N
                            capture_output=True, text=True, check=True).stdout
     assert where.strip().endswith(".so"), where  # the compiled modules are the ones that run
 
-    # What crosses a process boundary unpickles (--jobs, a user's own pool): mypyc's frozen classes do not.
+    # Users' values pickle and copy as the sources' do (--jobs, a user's own pool): mypyc's frozen classes do not.
     card = next(p for p in sorted(GOLDEN.glob("*.in.md")) if "generated_from_trainer" in p.read_text())
-    pickled = subprocess.run([python, "-I", "-c", PICKLED, str(card)], cwd=tmp_path, capture_output=True, text=True)
-    assert pickled.returncode == 0 and pickled.stdout.strip() == "ok", pickled.stderr[-2000:]
+    copies = [subprocess.run([interpreter, "-I", "-c", PICKLED, str(card)], cwd=tmp_path, capture_output=True,
+                             text=True, check=True).stdout for interpreter in (python, sys.executable)]
+    compiled_copies, source_copies = (json.loads(c) for c in copies)
+    for name in ("result", "finding", "options"):  # what --jobs and a user's pool send: pickled and copied
+        assert compiled_copies[name] == source_copies[name] == [True, True, True], name
+    # Settings and rules are copied (a rule's parameters hold compiled functions: neither build pickles every
+    # rule, and the compiled one deep-copies none, which the README says).
+    assert all(compiled[1] is True for compiled in compiled_copies.values()), compiled_copies
     folder = tmp_path / "cards"  # enough cards that --jobs 2 hands chunks to 2 worker processes
     inputs = sorted(GOLDEN.glob("*.in.md"))
     for i in range(2 * CHUNK + 10):

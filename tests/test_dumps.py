@@ -6,10 +6,11 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cardfix import repair
+from cardfix import dumps, repair
 from tests.clirun import invoke
 from tests.conftest import CORPUS, ROOT, corpus_files
 from tests.test_arrow import dump_table
@@ -92,3 +93,11 @@ def test_stats_of_a_dump_skip_what_stats_of_the_same_files_skip(dump: Path, tmp_
     from_dump = json.loads(invoke("stats", "--format", "json", str(dump))[1])
     from_files = json.loads(invoke("stats", "--format", "json", str(tmp_path))[1])
     assert (from_dump["skipped"], from_dump["generators"]) == (from_files["skipped"], from_files["generators"])
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_rows_without_a_model_id_are_named_by_their_row_in_the_whole_dump(tmp_path: Path, check: bool) -> None:
+    path = tmp_path / "no-ids.parquet"
+    pq.write_table(pa.table({"card": ["---\nlicense: mit\n---\n# m\n"] * 5}), path)
+    names = [r.path for r in dumps.results(str(path), check=check, batch_rows=2)]
+    assert names == [f"row {i}" for i in range(5)]  # counted on across batches, not from 0 in each

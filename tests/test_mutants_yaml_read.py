@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from cardfix import yaml_loader, yaml_read
 from cardfix.card import parse_text
-from cardfix.yaml_read import FrontMatterError, parse_front_matter
+from cardfix.yaml_read import MAX_NESTING, FrontMatterError, parse_front_matter
 from tests.conftest import GOLDEN, all_corpus_cards, needs_corpus
 
 
@@ -205,3 +206,29 @@ def test_remembered_tags_are_bounded() -> None:
     text = "".join(f"k{i}: v{i}\n" for i in range(yaml_loader._TAGS_KEPT + 10))
     assert parse_front_matter(text).data["k5"] == "v5"
     assert 0 < len(yaml_loader._TAGS) <= yaml_loader._TAGS_KEPT
+
+
+def test_a_resolver_added_to_pyyamls_loader_changes_nothing_cardfix_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml.CSafeLoader, "yaml_implicit_resolvers", dict(yaml.CSafeLoader.yaml_implicit_resolvers))
+    assert parse_front_matter("lr: 1e-3").data == {"lr": "1e-3"}  # PyYAML's YAML 1.1 float needs a dot
+    yaml.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^\d+e-\d+$"), list("0123456789"),
+                               Loader=yaml.CSafeLoader)
+    assert yaml.load("lr: 2e-3", Loader=yaml.CSafeLoader) == {"lr": 0.002}  # PyYAML's loader reads it so now
+    assert parse_front_matter("lr: 1e-3\nwd: 2e-3").data == {"lr": "1e-3", "wd": "2e-3"}  # cardfix does not
+
+
+def test_only_short_plain_scalars_are_remembered() -> None:
+    yaml_loader._TAGS.clear()
+    sentence = "a plain value longer than any key or metric name, " * 3
+    assert parse_front_matter(f"a: {sentence}\nb: '1'\nc: 1\n").data == {"a": sentence.strip(), "b": "1", "c": 1}
+    assert {value for _, value, _ in yaml_loader._TAGS} == {"a", "b", "c", "1"}  # keys and the plain 1
+
+
+def test_nesting_is_read_to_the_limit_and_refused_past_it() -> None:
+    inside = "a: " + "[" * (MAX_NESTING - 1) + "1" + "]" * (MAX_NESTING - 1)  # the mapping and 99 lists
+    assert parse_front_matter(inside).data["a"] is not None
+    past = "b: 1\na: " + "{k: " * MAX_NESTING + "1" + "}" * MAX_NESTING
+    with pytest.raises(FrontMatterError) as error:
+        parse_front_matter(past)
+    assert str(error.value) == ("front matter nests lists and mappings deeper than 100 levels (front-matter "
+                                "line 2); no card needs that many")

@@ -14,11 +14,13 @@ from typing import Any
 
 from cardfix.edits import Outcome
 from cardfix.facts import Facts
+from cardfix.memo import mypyc_attr
 from cardfix.options import Options
 
 ActionFn = Callable[[Facts, Mapping[str, Any], Options], Outcome]
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Param:
     """A parameter: its type (`str`, `int`, `float`, `bool`, `list`, `dict`, `regex`, `rule`) and default.
@@ -35,6 +37,7 @@ class Param:
     convert: Callable[[Any], Any] | None = None
 
 
+@mypyc_attr(native_class=False)  # copied and pickled by users: mypyc's frozen classes do not unpickle
 @dataclass(frozen=True)
 class Action:
     name: str
