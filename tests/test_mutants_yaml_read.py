@@ -227,6 +227,10 @@ def test_only_short_plain_scalars_are_remembered() -> None:
 def test_nesting_is_read_to_the_limit_and_refused_past_it() -> None:
     inside = "a: " + "[" * (MAX_NESTING - 1) + "1" + "]" * (MAX_NESTING - 1)  # the mapping and 99 lists
     assert parse_front_matter(inside).data["a"] is not None
+    inside = "a: " + "{k: " * (MAX_NESTING - 1) + "1" + "}" * (MAX_NESTING - 1)  # a value is no level of its own
+    assert parse_front_matter(inside).data["a"] is not None
+    with pytest.raises(FrontMatterError, match=r"^front matter is a YAML list, not a mapping$"):  # what it is, first
+        parse_front_matter("[" * (MAX_NESTING + 5) + "]" * (MAX_NESTING + 5))
     past = "b: 1\na: " + "{k: " * MAX_NESTING + "1" + "}" * MAX_NESTING
     with pytest.raises(FrontMatterError) as error:
         parse_front_matter(past)
