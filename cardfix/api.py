@@ -72,8 +72,7 @@ def repair(text: str, *, select: Iterable[str] | None = None, ignore: Iterable[s
 
 def check_text(text: str, chosen: Settings, path: str | None = None) -> Result:
     """Findings only: like repair, without reading back the splices (nothing is written)."""
-    found = repair_text(text, chosen, path, verify=False)  # built anew: dataclasses.replace costs more here
-    return Result("", found.changed, found.findings, found.error, "", found.path, found.skipped)
+    return repair_text(text, chosen, path, verify=False).findings_only()
 
 
 def repair_file(path: str | Path, *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,

@@ -31,6 +31,12 @@ class Result:
     def ok(self) -> bool:
         return self.error is None
 
+    def findings_only(self, path: str | None = None) -> Result:
+        """This result without its texts (what `check` keeps), named `path` if given; built anew, as
+        dataclasses.replace costs more on a path taken once per card."""
+        return Result("", self.changed, self.findings, self.error, "", path if path is not None else self.path,
+                      self.skipped)
+
 
 def repair(text: str, settings: Settings, path: str | None = None, *, verify: bool = True) -> Result:
     """Repair one card's text. `verify=False` (for `check`) skips reading back the front-matter splices."""

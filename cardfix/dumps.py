@@ -53,9 +53,8 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
         for result in repair_rows(batch, CARD_COLUMN, chosen, check):
             name = result.path if result.path is not None else f"row {row}"
             row += 1
-            if check:  # one new Result, not two replaces (a few microseconds a card)
-                yield Result(text="", changed=result.changed, findings=result.findings, error=result.error,
-                             original="", path=name, skipped=result.skipped)
+            if check:
+                yield result.findings_only(name)
             else:
                 yield result if result.path is not None else replace(result, path=name)
 
