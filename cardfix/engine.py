@@ -13,7 +13,9 @@ fix leaves it nothing to do by construction), one that waited, and one that read
 (`after:`, followed through) that changed the card after it ran. `strict=True` re-runs
 every rule after any change, as if each rule read every other: tests compare it with the default to
 show the rule files declare every read. A rule runs only on the cards of the generators it `applies_to`
-(a pre-filter: its action would find nothing on any other); `strict=True` runs every rule on every card.
+(a pre-filter: its action would find nothing on any other); on a card no known generator wrote (most of
+the Hub) only the rules for every card are looked at, as long as no edit gives it a generator's marks (the
+levels for that are made once per set of rules, with `plan_for`). `strict=True` runs every rule on every card.
 The loop ends when a pass changes nothing, gives up on a cycle or after MAX_PASSES.
 """
 
@@ -110,6 +112,7 @@ class _Run:
     suppressions: Suppressions
     reads: Mapping[str, frozenset[str]]  # by code: the rules whose edits it reads, itself included
     gated: bool = True  # a rule runs only on cards of the generators it `applies_to` (not when strict)
+    unmade: bool = False  # only the rules for every card run: a state with a generator's marks stops the run
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     ran_at: dict[str, int] = field(default_factory=dict)  # absent: never ran, or waited (deferred)
     changed_at: dict[str, int] = field(default_factory=dict)
@@ -148,10 +151,23 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
     """
     front_matter = parse_front_matter(card.front_matter)
     start = State(card, front_matter, Origin(card), front_matter.data)
-    state, log = start, _Run(verify, suppressions, _reads(rules, strict), gated=not strict)
-    last = card.render()
+    plan = plan_for(rules, strict)
+    if not strict and plan.for_every_card is not plan.levels and not start.facts.made_by_any:
+        # A card no known generator wrote (most of a Hub dump): the rules that apply only to some
+        # generator's cards would each be skipped, level after level. They are left out, as long as no
+        # edit gives the card a generator's marks (then the run starts again with every rule).
+        try:
+            return _fix_loop(start, plan.for_every_card, options, _Run(verify, suppressions, plan.reads, unmade=True))
+        except _Generated:
+            pass
+    return _fix_loop(start, plan.levels, options, _Run(verify, suppressions, plan.reads, gated=not strict))
+
+
+def _fix_loop(start: State, levels: Sequence[Sequence[Rule]], options: Options, log: _Run) -> EngineResult:
+    """Passes over the levels until one changes nothing (or a cycle, or MAX_PASSES)."""
+    state = start
+    last = start.card.render()
     seen = {last}
-    levels = _levels(rules)
     for passes in range(1, MAX_PASSES + 1):
         before = log.version
         for level in levels:
@@ -165,6 +181,46 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
         seen.add(text)
         last = text
     return _give_up(start, log, MAX_PASSES, f"no fixed point after {MAX_PASSES} passes")
+
+
+class _Generated(Exception):
+    """A run over the rules for every card met a state with a generator's marks: every rule must run."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one set of rules runs, the same for every card of a run: its levels, the same levels with only
+    the rules for every card (no `applies_to`), and by code what each rule reads."""
+
+    levels: tuple[tuple[Rule, ...], ...]
+    for_every_card: tuple[tuple[Rule, ...], ...]  # `levels` itself when every rule is for every card
+    reads: Mapping[str, frozenset[str]]
+
+
+_PLANS: dict[tuple[int, bool], tuple[tuple[Rule, ...], Plan]] = {}
+
+
+def plan_for(rules: Sequence[Rule], strict: bool = False) -> Plan:
+    """The plan of a set of rules; made once per tuple of rules (the settings' tuple serves every card)."""
+    if type(rules) is not tuple:
+        return _make_plan(rules, strict)
+    key = (id(rules), strict)
+    known = _PLANS.get(key)
+    if known is not None and known[0] is rules:
+        return known[1]
+    plan = _make_plan(rules, strict)
+    if len(_PLANS) >= 64:
+        _PLANS.clear()
+    _PLANS[key] = (rules, plan)  # (the tuple is kept, so its id is not reused while it is here)
+    return plan
+
+
+def _make_plan(rules: Sequence[Rule], strict: bool) -> Plan:
+    levels = tuple(tuple(level) for level in _levels(rules))
+    for_every_card = tuple(kept for level in levels if (kept := tuple(r for r in level if r.applies_to is None)))
+    if sum(map(len, for_every_card)) == len(rules):
+        for_every_card = levels
+    return Plan(levels, for_every_card, _reads(rules, strict))
 
 
 def _reads(rules: Sequence[Rule], strict: bool) -> Mapping[str, frozenset[str]]:
@@ -220,11 +276,13 @@ def _level_order(keys: tuple[tuple[str, int], ...]) -> tuple[tuple[int, ...], ..
 def _run_level(state: State, rules: Sequence[Rule], options: Options, log: _Run) -> State:
     """The rules of one level on the same facts; their edits applied together, in rule order."""
     ran = log.ran_at
+    if log.unmade and state.facts.made_by_any:  # an edit gave the card a generator's marks
+        raise _Generated
     due = [rule for rule in rules if rule.code not in ran or log.changed_since(rule)]  # (never ran, or waited)
     if not due:
         return state
     facts = state.facts
-    if log.gated:  # a rule skipped ran as far as the loop is concerned: its action would have found nothing
+    if log.gated and not log.unmade:  # a rule skipped ran as far as the loop is concerned: its action finds nothing
         applying = []
         for rule in due:
             if rule.applies_to is None or facts.applies(rule.applies_to):

@@ -325,6 +325,31 @@ def test_a_card_that_becomes_a_generators_card_gets_the_rules_that_read_the_edit
     assert [f.code for f in result.findings] == ["CF901", "CF902"]
 
 
+def test_a_card_that_becomes_a_generators_card_mid_pass_gets_that_generators_later_rules_at_once() -> None:
+    """On a card no generator wrote, only the rules for every card run; once an edit gives it a generator's
+    marks, the run is the one every rule would have had: a rule of a later level runs in the same pass,
+    on the edited card, though it reads no rule's edits."""
+    tag = _rule("CF901", _set_key("library_name", "peft", "set"))
+    late = _gated("CF904", _says("a PEFT card"), "peft", level=1)
+    for verify in (True, False):
+        result = _run("---\na: 1\n---\nx\n", tag, late, verify=verify)
+        assert [f.code for f in result.findings] == ["CF901", "CF904"]
+        assert result.passes == 2
+
+
+def test_on_a_card_no_generator_wrote_the_rules_for_some_generators_are_not_called() -> None:
+    called: list[str] = []
+
+    def counted(code: str) -> Act:
+        return lambda facts: called.append(code) or NOTHING  # type: ignore[func-returns-value]
+
+    rules = (_rule("CF901", counted("CF901")), _gated("CF902", counted("CF902"), "peft", level=1))
+    _run("---\nlicense: mit\n---\nx\n", *rules)
+    assert called == ["CF901"]
+    _run("---\nlicense: mit\n---\nx\n", *rules, strict=True)
+    assert called == ["CF901", "CF901", "CF902"]
+
+
 def test_a_body_edit_carries_the_facts_of_the_body_it_was_made_from() -> None:
     """The state after a body edit holds the new body's facts made from the old one's (what they knew of the
     generators' marks carries over: only the text around the edit is read again)."""

@@ -141,10 +141,11 @@ class BodyFacts:
     def marked_by_any(self) -> bool:
         """Whether the body has a mark of any known generator (all read at once on a body read whole)."""
         every = every_generator()
-        if self._parent is None and any(g not in self._marked_by for g in every):
+        if self._parent is None and len(self._marked_by) < len(every):
             found = mark_index().body_ids(self.body)
             for generator in every:
                 self._marked_by.setdefault(generator, generator in found)
+            return bool(found)  # (what marked_by read before is of the same whole body)
         return any(self.marked_by(g) for g in every)
 
     def after(self, body: str, batch: Sequence[tuple[int, int, int]]) -> BodyFacts:
