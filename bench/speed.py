@@ -9,6 +9,8 @@ One process, CPU time (best of --repeat), cards/s and the ratio to huggingface_h
   whole folder  every card of the folder (the corpus: 70% Trainer cards)
   trainer only  the cards the Trainer or its Keras callback wrote
   second run    the hub mix after one `apply` (cards with nothing left to fix)
+  no trainer card  the hub mix's cards no Trainer wrote: the set on which the code the Hub issue was filed
+                against measures the issue's "today" Hub-mix figures (bench/baseline.py)
 Then the parquet path (a dump of the hub mix, `check` through cardfix.dumps) against the in-memory API on
 the same cards, and Dask on a LocalCluster of 2 worker processes against one process (wall time, the whole
 folder twice: a few seconds of work, so the cluster's fixed costs per compute do not decide the figure): the
@@ -144,18 +146,22 @@ def main() -> None:
     compiled = not engine.__file__.endswith(".py")
     print(f"cardfix build: {'compiled (mypyc)' if compiled else 'Python sources'} ({engine.__file__})")
 
-    every = [p.read_bytes().decode("utf-8") for p in sorted(args.cards.glob("*.md"))]
+    sets = card_sets(lambda t: repair(t).text, args.cards)
+    for name, texts in sets.items():
+        report_set(name, texts, args.repeat)
+    parquet_vs_memory(sets["hub mix"], args.repeat)
+    if not args.no_dask:
+        dask_vs_one(sets["whole folder"] * 2, args.repeat)  # seconds of work: the cluster's fixed costs are noise
+
+
+def card_sets(repaired: Callable[[str], str], folder: Path = DEFAULT_CARDS) -> dict[str, list[str]]:
+    """The sets measured, by name (bench/baseline.py measures the same sets on another checkout)."""
+    every = [p.read_bytes().decode("utf-8") for p in sorted(folder.glob("*.md"))]
     trainer = [t for t in every if any(tag in t for tag in GENERATED)]
     others = [t for t in every if not any(tag in t for tag in GENERATED) and not t.startswith(SNAPSHOT_ERROR)]
     mix = others + trainer[: len(others) // 3]  # trainer cards a quarter of the mix
-    second = [repair(t).text for t in mix]
-    report_set("hub mix", mix, args.repeat)
-    report_set("whole folder", every, args.repeat)
-    report_set("trainer only", trainer, args.repeat)
-    report_set("second run", second, args.repeat)
-    parquet_vs_memory(mix, args.repeat)
-    if not args.no_dask:
-        dask_vs_one(every * 2, args.repeat)  # enough work (seconds) that the cluster's fixed costs are noise
+    return {"hub mix": mix, "whole folder": every, "trainer only": trainer,
+            "second run": [repaired(t) for t in mix], "no trainer card": others}
 
 
 if __name__ == "__main__":
