@@ -200,7 +200,7 @@ class Plan:
 _PLANS: dict[tuple[int, bool], tuple[tuple[Rule, ...], Plan]] = {}
 
 
-def plan_for(rules: Sequence[Rule], strict: bool = False) -> Plan:
+def plan_for(rules: Sequence[Rule], strict: bool) -> Plan:
     """The plan of a set of rules; made once per tuple of rules (the settings' tuple serves every card)."""
     if type(rules) is not tuple:
         return _make_plan(rules, strict)

@@ -337,6 +337,16 @@ def test_a_card_that_becomes_a_generators_card_mid_pass_gets_that_generators_lat
         assert result.passes == 2
 
 
+@pytest.mark.parametrize(("verify", "text"), [(True, "---\na: 1\nb: 2\n---\nx\n"), (False, "---\na: 1\n---\nx\n")])
+def test_on_a_card_no_generator_wrote_a_rule_for_every_card_fixes_as_on_any_card(verify: bool, text: str) -> None:
+    """apply splices the fix (check leaves the text and says it would change), with rules for some generators
+    in the set (which leave them out of the run)."""
+    rules = (_rule("CF901", _set_key("b", 2, "set b")), _gated("CF902", _says("a PEFT card"), "peft", level=1))
+    result = _run("---\na: 1\n---\nx\n", *rules, verify=verify)
+    assert (result.card.render(), result.changed, result.passes) == (text, True, 2)
+    assert [f.code for f in result.findings] == ["CF901"]
+
+
 def test_on_a_card_no_generator_wrote_the_rules_for_some_generators_are_not_called() -> None:
     called: list[str] = []
 
