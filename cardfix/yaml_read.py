@@ -1,7 +1,9 @@
 """Front matter read with libyaml: data for the facts, and a node tree (positions) for splices.
 
 Parsing goes through PyYAML's C loader (~3x faster than ruamel's safe loader,
-../shared/reference/performance.md), which also yields the node positions that splices need.
+../shared/reference/performance.md), which also yields the node positions that splices need. Front matter in
+plain block style (`plain_block`: nearly every card's) has its data read without it, exactly as PyYAML reads
+it, and its node tree composed only when a splice needs one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import yaml
 
 from cardfix.yaml_loader import Loader as _Loader
+from cardfix.yaml_loader import plain_tag
 
 
 class FrontMatterError(ValueError):
@@ -59,6 +62,9 @@ def _compose(text: str) -> yaml.Node | None:
 
 def parse_front_matter(text: str) -> ParsedFrontMatter:
     """Parse YAML text into data plus its node tree; raise FrontMatterError with a one-line reason."""
+    plain = plain_block(text)
+    if plain is not None:
+        return ParsedFrontMatter(plain, _UNSET, text)  # (the node tree composed when a splice asks for it)
     try:
         root = _compose(text)
         # Before constructing: the constructor expands merge keys (`<<: *b`) into the node tree in place.
@@ -173,3 +179,169 @@ def _one_line(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f" (front-matter line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
     return " ".join(f"{problem}{where}".split())
+
+
+# Front matter in plain block style: `key: value` lines and `- item` lines nested by indentation, every value a
+# one-line plain scalar (or `[]`, `{}`, or quoted with no escape), whole-line comments. Nearly every card's front
+# matter is written so; its data is read here without libyaml (the node tree, with positions, is composed only
+# for a splice).
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar starts with none (`-` only before a non-space)
+_PLAIN_DEPTH = 40  # deeper: left to libyaml (and its nesting limit)
+_KEY_LENGTH = 1000  # longer: left to libyaml, which refuses a key of over 1024 characters
+_Token = tuple[int, bool, "str | None", str]  # indent, `- ` item, key (None: a scalar item), value ("" if none)
+
+
+class _NotPlain(Exception):
+    """Front matter outside the plain block style: read by libyaml."""
+
+
+def plain_block(text: str) -> dict[Any, Any] | None:
+    """The data of front matter in plain block style, exactly as PyYAML reads it; None for any other text
+    (quotes, flow collections but `[]` and `{}`, anchors, tags, block or multi-line scalars, comments after
+    a value, timestamps, tabs, CRs, duplicate keys, a root that is no mapping...), which libyaml reads."""
+    if "\r" in text or "\t" in text:
+        return None
+    try:
+        tokens = _tokens(text)
+        if not tokens or tokens[0][1]:
+            return None
+        data, end = _mapping(tokens, 0, tokens[0][0], 0)
+    except _NotPlain:
+        return None
+    return data if end == len(tokens) else None
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for raw in text.split("\n"):
+        line = raw.rstrip(" ")
+        rest = line.lstrip(" ")
+        if not line.isprintable():  # (NEL and the Unicode line breaks end lines in YAML: none is printable)
+            raise _NotPlain
+        if not rest or rest[0] == "#":  # a blank line or a whole-line comment
+            continue
+        indent = len(line) - len(rest)
+        if indent == 0 and rest[:3] in ("---", "..."):  # a document's start or end (libyaml reads it so)
+            raise _NotPlain
+        item = False
+        while rest[:2] == "- " or rest == "-":
+            tokens.append((indent, True, None, ""))
+            content = rest[1:].lstrip(" ")
+            indent += len(rest) - len(content)
+            rest, item = content, True
+        if not rest:
+            continue
+        colon = -1 if item and _quoted(rest) else rest.find(": ")
+        if colon < 0 and rest[-1] == ":":
+            colon = len(rest) - 1
+        if colon < 0:  # a scalar: only on an item's line (else a scalar's continuation, or no mapping)
+            if not item or not _readable(rest):
+                raise _NotPlain
+            tokens.append((indent, False, None, rest))
+            continue
+        key, value = rest[:colon], rest[colon + 1 :].lstrip(" ")
+        if len(key) > _KEY_LENGTH or not _plain(key) or ":" in key or key[-1] == " " or (
+                value and not _readable(value)):
+            raise _NotPlain
+        tokens.append((indent, False, key, value))
+    return tokens
+
+
+def _readable(text: str) -> bool:
+    """A value read here: a plain or quoted one-line scalar, `[]` or `{}`."""
+    return text in ("[]", "{}") or _quoted(text) or _plain(text)
+
+
+def _plain(text: str) -> bool:
+    """A one-line plain scalar that reads as itself (no comment, no mapping inside, no indicator first)."""
+    if not text:
+        return False
+    first = text[0]
+    if first in _INDICATORS and (first != "-" or len(text) == 1 or text[1] == " "):
+        return False
+    return " #" not in text and ": " not in text and text[-1] != ":"
+
+
+def _quoted(text: str) -> bool:
+    """A quoted scalar that reads as the text between its quotes: no escape, no quote inside."""
+    quote = text[0]
+    return (quote == '"' or quote == "'") and len(text) > 1 and text[-1] == quote and text.count(quote) == 2 and (
+        quote == "'" or "\\" not in text)
+
+
+def _mapping(tokens: list[_Token], i: int, indent: int, depth: int) -> tuple[dict[Any, Any], int]:
+    if depth > _PLAIN_DEPTH:
+        raise _NotPlain
+    mapping: dict[Any, Any] = {}
+    keys: set[tuple[str, str]] = set()
+    n = len(tokens)
+    while i < n and tokens[i][0] == indent:
+        _, item, key, text = tokens[i]
+        if item or key is None:
+            raise _NotPlain
+        tag = plain_tag(key)
+        if (tag, key) in keys:
+            raise _NotPlain  # (libyaml's path says which key, and where)
+        keys.add((tag, key))
+        i += 1
+        value: Any = None
+        if text:
+            value = _value(text)
+            if i < n and tokens[i][0] > indent:
+                raise _NotPlain  # a scalar continued on the next line (or an error)
+        elif i < n and tokens[i][0] > indent:
+            value, i = _node(tokens, i, depth + 1)
+        elif i < n and tokens[i][0] == indent and tokens[i][1]:
+            value, i = _sequence(tokens, i, indent, depth + 1)  # `key:` then `- ` items at its indent
+        mapping[_scalar_of(key, tag)] = value
+    return mapping, i
+
+
+def _sequence(tokens: list[_Token], i: int, indent: int, depth: int) -> tuple[list[Any], int]:
+    if depth > _PLAIN_DEPTH:
+        raise _NotPlain
+    items: list[Any] = []
+    n = len(tokens)
+    while i < n and tokens[i][0] == indent and tokens[i][1]:
+        i += 1
+        if i < n and tokens[i][0] > indent:
+            _, item, key, text = tokens[i]
+            if not item and key is None:  # a scalar on the item's line
+                items.append(_value(text))
+                i += 1
+                if i < n and tokens[i][0] > indent:
+                    raise _NotPlain
+            else:
+                value, i = _node(tokens, i, depth + 1)
+                items.append(value)
+        else:
+            items.append(None)  # `-` and nothing in it
+    return items, i
+
+
+def _node(tokens: list[_Token], i: int, depth: int) -> tuple[Any, int]:
+    indent, item, key, _ = tokens[i]
+    if item:
+        return _sequence(tokens, i, indent, depth)
+    if key is None:
+        raise _NotPlain
+    return _mapping(tokens, i, indent, depth)
+
+
+def _value(text: str) -> Any:
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    if text[0] == '"' or text[0] == "'":
+        return text[1:-1]  # (_quoted: as written between the quotes)
+    return _scalar_of(text, plain_tag(text))
+
+
+def _scalar_of(text: str, tag: str) -> Any:
+    if tag == STR_TAG:
+        return text
+    read = _SCALARS.get(tag)
+    if read is None:  # a timestamp, a merge key, `=`...: PyYAML's constructor reads those
+        raise _NotPlain
+    return read(_SCALAR_READER, yaml.ScalarNode(tag, text))
