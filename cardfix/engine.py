@@ -172,6 +172,8 @@ def _fix_loop(start: State, levels: Sequence[Sequence[Rule]], options: Options, 
         before = log.version
         for level in levels:
             state = _run_level(state, level, options, log)
+        if log.unmade and state.facts.made_by_any:  # (the levels left out would run on this state)
+            raise _Generated
         state = _splice_pending(state, log)
         if log.version == before:
             return EngineResult(state.card, by_line(log.findings.values()), passes, _changed(start, state))

@@ -206,7 +206,7 @@ def plain_block(text: str) -> dict[Any, Any] | None:
         if not tokens or tokens[0][1]:
             return None
         data, end = _mapping(tokens, 0, tokens[0][0], 0)
-    except _NotPlain:
+    except (_NotPlain, ValueError, TypeError):  # (PyYAML's constructor refuses `0x_`; libyaml's path says so)
         return None
     return data if end == len(tokens) else None
 

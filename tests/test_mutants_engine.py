@@ -337,6 +337,21 @@ def test_a_card_that_becomes_a_generators_card_mid_pass_gets_that_generators_lat
         assert result.passes == 2
 
 
+def test_a_card_that_gets_a_generators_marks_in_the_last_pass_gets_that_generators_reports_before_giving_up() -> None:
+    """A run that gives up keeps the findings no fix made: also those of the rules for some generator that run
+    after the last rule for every card, on the card an edit of that pass gave the generator's marks."""
+    def grow(facts: Facts) -> Outcome:  # never settles; the edit of the last allowed pass writes SetFit's mark
+        body = facts.card.body
+        text = "This is a [SetFit" if body.count("x") == MAX_PASSES - 1 else "x"
+        return fix("grew", 1, BodyEdit(len(body), len(body), text))
+
+    rules = (_rule("CF901", grow), _gated("CF902", _says("a SetFit card"), "any", level=1, after=("CF901",)))
+    for verify in (True, False):
+        result = _run("---\na: 1\n---\n", *rules, verify=verify)
+        assert [(f.code, f.message) for f in result.findings] == [
+            ("CF902", "a SetFit card"), ("CF000", f"card left unchanged: no fixed point after {MAX_PASSES} passes")]
+
+
 @pytest.mark.parametrize(("verify", "text"), [(True, "---\na: 1\nb: 2\n---\nx\n"), (False, "---\na: 1\n---\nx\n")])
 def test_on_a_card_no_generator_wrote_a_rule_for_every_card_fixes_as_on_any_card(verify: bool, text: str) -> None:
     """apply splices the fix (check leaves the text and says it would change), with rules for some generators

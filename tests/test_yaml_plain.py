@@ -22,7 +22,8 @@ READ_AS_THEMSELVES = ["a", "a b", "C#", "it's", 'say "hi"', "http://x.y/z?q=1", 
                       "TRUE", "y", "n", "null", "Null", "NULL", "~", "[]", "{}", '"q"', "'q'", '"a: b"', "'#'",
                       "'a \\ b'", '""', "''"]
 # Text that libyaml must read (timestamps, the value and merge keys, escapes, indicators, comments...).
-LEFT_TO_LIBYAML = ["2021-01-01", "=", "<<", '"a\\"b"', '"a\\nb"', "'it''s'", "%x", "@x", "`x", "!x", "&x", "*x",
+LEFT_TO_LIBYAML = ["2021-01-01", "=", "<<", "0x_", "-0b__", "1" * 5000,  # (ints PyYAML's constructor refuses)
+                   '"a\\"b"', '"a\\nb"', "'it''s'", "%x", "@x", "`x", "!x", "&x", "*x",
                    "|", ">", "?x", ":x", "-", "a #b", "a: b", "a:", "#x", "[1]", "{a: 1}", "'a", '"a']
 KEYS = ["a", "b", "model-index", "name", "1", "2.5", "true", "~", "yes", "a b", "x_y", "C#", "-k", "ñ"]
 
@@ -73,6 +74,22 @@ def test_plain_block_style_is_read_as_pyyaml_reads_it(text: str, data: dict[Any,
 ])
 def test_other_text_is_left_to_libyaml(text: str) -> None:
     assert plain_block(text) is None
+
+
+@pytest.mark.parametrize(("text", "data"), [
+    ("k: 0x_\n  - x\n", {"k": "0x_ - x"}),  # (an int to the resolver that its constructor refuses, continued)
+    ("k:\n- 0b_\n  - x\n", {"k": ["0b_ - x"]}),
+])
+def test_what_pyyamls_constructor_refuses_is_left_to_libyaml_which_may_read_it_otherwise(
+        text: str, data: dict[str, Any]) -> None:
+    assert plain_block(text) is None
+    assert parse_front_matter(text).data == data
+
+
+@pytest.mark.parametrize("text", ["k: 0b_\n", "0x_: 1\n", "k: " + "1" * 5000 + "\n"])
+def test_a_value_pyyamls_constructor_refuses_is_a_front_matter_error(text: str) -> None:
+    with pytest.raises(FrontMatterError, match="front matter cannot be read"):
+        parse_front_matter(text)
 
 
 def test_a_duplicate_key_in_plain_style_is_still_reported_with_its_line() -> None:
@@ -156,7 +173,7 @@ def test_generated_front_matter_is_read_as_pyyaml_reads_it_or_left_to_libyaml(
         assert _agrees(text), text
 
 
-ODD = "ab :#-'\"[]{},&*!|>%@`?~=<.019xyeEnN\\\u2028\x85é"
+ODD = "ab :#-'\"[]{},&*!|>%@`?~=<._019xyeEnN\\\u2028\x85é"
 odd_scalars = st.text(alphabet=ODD, min_size=1, max_size=8).filter(lambda t: t.strip(" ") == t)
 odd_trees: st.SearchStrategy[Tree] = st.recursive(
     odd_scalars.map(lambda s: ("scalar", s)),
