@@ -199,8 +199,6 @@ def plain_block(text: str) -> dict[Any, Any] | None:
     """The data of front matter in plain block style, exactly as PyYAML reads it; None for any other text
     (quotes, flow collections but `[]` and `{}`, anchors, tags, block or multi-line scalars, comments after
     a value, timestamps, tabs, CRs, duplicate keys, a root that is no mapping...), which libyaml reads."""
-    if "\r" in text or "\t" in text:
-        return None
     try:
         tokens = _tokens(text)
         if not tokens or tokens[0][1]:
@@ -216,7 +214,7 @@ def _tokens(text: str) -> list[_Token]:
     for raw in text.split("\n"):
         line = raw.rstrip(" ")
         rest = line.lstrip(" ")
-        if not line.isprintable():  # (NEL and the Unicode line breaks end lines in YAML: none is printable)
+        if not line.isprintable():  # (tabs, CRs, NEL and the Unicode line breaks: none is printable)
             raise _NotPlain
         if not rest or rest[0] == "#":  # a blank line or a whole-line comment
             continue

@@ -50,6 +50,8 @@ def _agrees(text: str) -> bool:
      {"tags": ["a", 1], "model-index": [{"name": "m", "results": [{"task": {"type": "t"}, "metrics": []}]}]}),
     ("language:\n  - en\n  -\n  - - x\n    - y\n  -\n    k: v\n", {"language": ["en", None, ["x", "y"], {"k": "v"}]}),
     ("  indented: 1\n  root: 2\n", {"indented": 1, "root": 2}),
+    ("a: 1\nb:\n", {"a": 1, "b": None}), ("a:\n- x\n-\n", {"a": ["x", None]}),  # nothing after the last
+    ("X: X\nY:\n- X\n", {"X": "X", "Y": ["X"]}),  # (what is stripped around keys, values and items: spaces)
 ])
 def test_plain_block_style_is_read_as_pyyaml_reads_it(text: str, data: dict[Any, Any]) -> None:
     assert plain_block(text) == data
@@ -67,7 +69,8 @@ def test_plain_block_style_is_read_as_pyyaml_reads_it(text: str, data: dict[Any,
     "0:\n #\x85: 0\n", "a: 1\n# \u2028b: 2\n",  # a line break of YAML's (NEL, U+2028) even in a comment
     "a:b: c\n", "a : 1\n", ": 1\n", "? a\n: 1\n",  # keys that are no plain scalar
     "a: 2021-01-01\n", "<<: {a: 1}\n", "v: =\n",  # timestamps, merge and value keys: PyYAML's constructor
-    "a: 1\n--- b: 2\n", "--- a: 1\n", "a: 1\n...\n",  # a document's start or end marker
+    "a: 1\n--- b: 2\n", "--- a: 1\n", "a: 1\n...\n", "... a: 1\n",  # a document's start or end marker
+    "k: - x\n",  # a sequence entry where a value belongs
     "k" * 1001 + ": 1\n", "x:\n  " + "k" * 1030 + ": 1\n",  # a key longer than libyaml takes one
     *[f"k: {value}\n" for value in LEFT_TO_LIBYAML],
     "a:\n" + "".join(" " * (i + 1) + f"k{i}:\n" for i in range(60)),  # deeper than it reads
@@ -90,6 +93,17 @@ def test_what_pyyamls_constructor_refuses_is_left_to_libyaml_which_may_read_it_o
 def test_a_value_pyyamls_constructor_refuses_is_a_front_matter_error(text: str) -> None:
     with pytest.raises(FrontMatterError, match="front matter cannot be read"):
         parse_front_matter(text)
+
+
+def test_nesting_past_what_it_reads_goes_to_libyaml_and_its_limit() -> None:
+    """However the levels alternate (mappings, sequences under a key at its indent, items in items), deep
+    front matter is left to libyaml, which refuses more than 100 levels."""
+    deep = "".join(" " * (2 * i) + "k:\n" + " " * (2 * i) + "- x: 1\n" for i in range(150))
+    items = "".join(" " * (2 * i) + "-\n" for i in range(150)) + " " * 300 + "x\n"
+    for text in (deep, "r:\n" + items):
+        assert plain_block(text) is None
+        with pytest.raises(FrontMatterError, match="deeper than 100 levels"):
+            parse_front_matter(text)
 
 
 def test_a_duplicate_key_in_plain_style_is_still_reported_with_its_line() -> None:
