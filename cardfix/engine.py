@@ -218,7 +218,7 @@ def plan_for(rules: Sequence[Rule], strict: bool) -> Plan:
 
 
 def _make_plan(rules: Sequence[Rule], strict: bool) -> Plan:
-    levels = tuple(tuple(level) for level in _levels(rules))
+    levels = _levels(rules)
     for_every_card = tuple(kept for level in levels if (kept := tuple(r for r in level if r.applies_to is None)))
     if sum(map(len, for_every_card)) == len(rules):
         for_every_card = levels
@@ -261,9 +261,9 @@ def _changed(start: State, end: State) -> bool:
     return end.card.front_matter != start.card.front_matter
 
 
-def _levels(rules: Sequence[Rule]) -> list[list[Rule]]:
+def _levels(rules: Sequence[Rule]) -> tuple[tuple[Rule, ...], ...]:
     """The rules by level, each level in code order."""
-    return [[rules[i] for i in level] for level in _level_order(tuple((r.code, r.level) for r in rules))]
+    return tuple(tuple(rules[i] for i in level) for level in _level_order(tuple((r.code, r.level) for r in rules)))
 
 
 @functools.lru_cache(maxsize=64)

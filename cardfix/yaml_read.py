@@ -130,12 +130,18 @@ def _direct(node: yaml.Node, seen: set[int]) -> Any:
 
 def _scalar(node: yaml.Node) -> Any:
     """A scalar node's value, as SafeConstructor reads its tag (_Other for a tag left to it)."""
-    if node.tag == STR_TAG:
-        return node.value
-    read = _SCALARS.get(node.tag)
+    return _scalar_of(node.value, node.tag, node)
+
+
+def _scalar_of(text: str, tag: str, node: yaml.Node | None = None) -> Any:
+    """A scalar's value from its text and tag, as SafeConstructor reads it (_Other for a tag left to it: a
+    timestamp, a merge key, `=`...)."""
+    if tag == STR_TAG:
+        return text
+    read = _SCALARS.get(tag)
     if read is None:
         raise _Other
-    return read(_SCALAR_READER, node)
+    return read(_SCALAR_READER, node if node is not None else yaml.ScalarNode(tag, text))
 
 
 def _duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
@@ -204,7 +210,7 @@ def plain_block(text: str) -> dict[Any, Any] | None:
         if not tokens or tokens[0][1]:
             return None
         data, end = _mapping(tokens, 0, tokens[0][0], 0)
-    except (_NotPlain, ValueError, TypeError):  # (PyYAML's constructor refuses `0x_`; libyaml's path says so)
+    except (_NotPlain, _Other, ValueError, TypeError):  # (a tag or a value such as `0x_`: libyaml's path reads it)
         return None
     return data if end == len(tokens) else None
 
@@ -334,12 +340,3 @@ def _value(text: str) -> Any:
     if text[0] == '"' or text[0] == "'":
         return text[1:-1]  # (_quoted: as written between the quotes)
     return _scalar_of(text, plain_tag(text))
-
-
-def _scalar_of(text: str, tag: str) -> Any:
-    if tag == STR_TAG:
-        return text
-    read = _SCALARS.get(tag)
-    if read is None:  # a timestamp, a merge key, `=`...: PyYAML's constructor reads those
-        raise _NotPlain
-    return read(_SCALAR_READER, yaml.ScalarNode(tag, text))
