@@ -3,9 +3,9 @@
     git worktree add /tmp/cardfix-then 19a7a5c    # the code the Hub issue was filed against
     python bench/baseline.py /tmp/cardfix-then    # then the same for this checkout: python bench/baseline.py .
 
-Prints, for the checkout given, the ratio to huggingface_hub's ModelCard round trip (one process, CPU time,
-best of --repeat) of `check` and `apply` on the sets of bench/speed.py, and on the cards no Trainer wrote
-alone. Run against the code of that day it tells which set the issue's "today" figures were measured on.
+Prints, for the checkout given, what bench/speed.py prints for its card sets: cards/s of `check` and `apply`
+and their ratio to huggingface_hub's ModelCard round trip (one process, CPU time, best of --repeat). Run
+against the code of that day, it tells which set the issue's "today" figures were measured on.
 Figures only: nothing here asserts anything.
 """
 
@@ -43,20 +43,11 @@ def main() -> None:
     logging.disable(logging.WARNING)
     check, repair = checker(args.checkout.resolve())
     sys.path.insert(1, str(HERE))
-    from speed import card_sets
+    from speed import card_sets, report_set
 
     for name, texts in card_sets(lambda t: repair(t).text).items():  # type: ignore[attr-defined]
-        print(f"{name} ({len(texts)} cards): {ratios(texts, check, repair, args.repeat)}")
+        report_set(name, texts, args.repeat, check, repair)
 
-
-def ratios(texts: list[str], check: Callable[[str], object], repair: Callable[[str], object], repeat: int) -> str:
-    from huggingface_hub import ModelCard
-    from speed import best_of
-
-    base = best_of(lambda: [str(ModelCard(t, ignore_metadata_errors=True)) for t in texts], repeat)
-    checked = best_of(lambda: [check(t) for t in texts], repeat)
-    applied = best_of(lambda: [repair(t) for t in texts], repeat)
-    return f"check {base / checked:.2f}x, apply {base / applied:.2f}x"
 
 if __name__ == "__main__":
     main()

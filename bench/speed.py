@@ -47,21 +47,27 @@ def best_of(fn: Callable[[], object], repeat: int, clock: Callable[[], float] = 
     return best
 
 
-def contenders(texts: list[str]) -> dict[str, Callable[[], object]]:
+Run = Callable[[str], object]
+
+
+def contenders(texts: list[str], check: Run | None = None, apply: Run | None = None) -> dict[str, Callable[[], object]]:
+    """huggingface_hub's round trip, cardfix's `check` and `apply` (this checkout's API unless given)."""
     from huggingface_hub import ModelCard
 
-    from cardfix.api import check_text, repair, settings
+    if check is None or apply is None:
+        from cardfix.api import check_text, repair, settings
 
-    chosen = settings()
+        chosen = settings()
+        check, apply = (lambda t: check_text(t, chosen)), (lambda t: repair(t).text)
     return {
         "huggingface_hub": lambda: [str(ModelCard(t, ignore_metadata_errors=True)) for t in texts],
-        "cardfix check": lambda: [check_text(t, chosen) for t in texts],
-        "cardfix apply": lambda: [repair(t).text for t in texts],
+        "cardfix check": lambda: [check(t) for t in texts],
+        "cardfix apply": lambda: [apply(t) for t in texts],
     }
 
 
-def report_set(name: str, texts: list[str], repeat: int) -> None:
-    seconds = {label: best_of(fn, repeat) for label, fn in contenders(texts).items()}
+def report_set(name: str, texts: list[str], repeat: int, check: Run | None = None, apply: Run | None = None) -> None:
+    seconds = {label: best_of(fn, repeat) for label, fn in contenders(texts, check, apply).items()}
     base = seconds["huggingface_hub"]
     figures = ", ".join(f"{label} {len(texts) / s:,.0f}/s ({base / s:.2f}x)" for label, s in seconds.items())
     print(f"{name} ({len(texts)} cards): {figures}")
