@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from cardfix.edits import Finding
@@ -13,6 +14,32 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 GOLDEN = ROOT / "golden"
+COMPILED_BUILD = pytest.StashKey[Any]()  # test_compiled's build, started when the tests are collected
+COMPILED_TEST = "test_compiled.py"
+
+# The compiled build runs on the second core beside the tests (below): a time limit per generated example
+# would make them fail on a busy machine, not on a bug.
+settings.register_profile("cardfix", deadline=None)
+settings.load_profile("cardfix")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The compiled build's test runs last, so its build (about two minutes of gcc on one core) runs beside
+    the other tests (2 cores), not before it."""
+    items.sort(key=lambda item: item.path.name == COMPILED_TEST)  # (stable: the order is kept otherwise)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from tests.test_compiled import CompiledBuild, can_compile
+
+    if any(item.path.name == COMPILED_TEST for item in session.items) and can_compile():
+        session.config.stash[COMPILED_BUILD] = CompiledBuild()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    build = session.config.stash.get(COMPILED_BUILD, None)
+    if build is not None:
+        build.stop()
 
 
 @pytest.fixture

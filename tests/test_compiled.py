@@ -7,17 +7,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
-import venv
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 
 from cardfix.bulk import CHUNK
 from tests.clirun import invoke
-from tests.conftest import CORPUS, GOLDEN, ROOT, all_corpus_cards
+from tests.conftest import COMPILED_BUILD, CORPUS, GOLDEN, ROOT, all_corpus_cards
 from tests.outputs import outputs
 
 HEADERS = Path(sysconfig.get_paths()["include"]) / "Python.h"
@@ -43,20 +45,69 @@ def _tree_binaries() -> set[Path]:
     return {p for p in (ROOT / "cardfix").rglob("*") if p.suffix in (".so", ".pyd", ".c")} | set(ROOT.glob("*__mypyc*"))
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None or not HEADERS.exists(), reason="no C compiler or Python headers")
-def test_the_compiled_build_gives_the_outputs_of_the_source(tmp_path: Path) -> None:
-    before = _tree_binaries()
-    dist = tmp_path / "dist"
-    env = {**os.environ, "HATCH_BUILD_HOOK_ENABLE_MYPYC": "1"}
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], env=env, check=True,
-                   capture_output=True)  # the sdist first, the wheel from it: the tree is not built in
-    assert _tree_binaries() == before
-    wheel = next(dist.glob("cardfix-*.whl"))
-    assert not wheel.name.endswith("-none-any.whl"), "the build hook did not run"
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
-    subprocess.run([str(env_dir / "bin" / "pip"), "install", "-q", str(wheel)], check=True, capture_output=True)
-    python = str(env_dir / "bin" / "python")
+def can_compile() -> bool:
+    return shutil.which("gcc") is not None and HEADERS.exists()
+
+
+class CompiledBuild:
+    """The compiled wheel, built as a user builds it and installed in a fresh virtualenv, in a thread of its
+    own. conftest starts it when the tests are collected and runs this test last: the build (about two
+    minutes of gcc on one core) runs on the second core beside the other tests, not before this one."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="cardfix-compiled-"))
+        self.venv = self.root / "venv"
+        self.before = _tree_binaries()
+        self.wheel = Path()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._build, daemon=True)
+        self._thread.start()
+
+    def python(self) -> str:
+        """The virtualenv's interpreter, once the build is installed there (raises what the build raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return str(self.venv / "bin" / "python")
+
+    def stop(self) -> None:
+        """End the build (and its compilers) if it still runs, and remove its files."""
+        self._stopped = True
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+        self._thread.join(timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _build(self) -> None:
+        try:
+            dist = self.root / "dist"
+            env = {**os.environ, "HATCH_BUILD_HOOK_ENABLE_MYPYC": "1"}
+            self._step([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], env)
+            self.wheel = next(dist.glob("cardfix-*.whl"))
+            self._step([sys.executable, "-m", "venv", str(self.venv)], None)
+            self._step([str(self.venv / "bin" / "pip"), "install", "-q", str(self.wheel)], None)
+        except BaseException as exc:  # raised in the test's thread, by python()
+            self._error = exc
+
+    def _step(self, command: list[str], env: dict[str, str] | None) -> None:
+        if self._stopped:
+            raise RuntimeError("the build was stopped")
+        self._process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         start_new_session=True)  # (a group: stop() ends its compilers too)
+        output = self._process.communicate()[0]
+        if self._process.returncode:
+            raise RuntimeError(f"{command[:4]} exited {self._process.returncode}: {output[-3000:].decode()}")
+
+
+@pytest.mark.skipif(not can_compile(), reason="no C compiler or Python headers")
+def test_the_compiled_build_gives_the_outputs_of_the_source(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    build = request.config.stash.get(COMPILED_BUILD, None) or CompiledBuild()  # (started at collection: conftest)
+    python = build.python()
+    assert _tree_binaries() == build.before  # the sdist first, the wheel from it: the tree is not built in
+    assert not build.wheel.name.endswith("-none-any.whl"), "the build hook did not run"
+    env_dir = build.venv
     where = subprocess.run([python, "-I", "-c", "import cardfix.engine as e; print(e.__file__)"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
     assert where.strip().endswith(".so"), where  # the compiled modules are the ones that run
