@@ -11,13 +11,12 @@
 
 The input's columns are passed through as they are (no copy). With a `modelId` column (the schema of
 `librarian-bots/model_cards_with_metadata`), that id names the card in messages and is the repository's
-own id: it is never written as its base_model.
+own id: it is never written as its base_model. A null or blank `modelId` names no repository.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from cardfix.api import Result, settings
@@ -71,12 +70,14 @@ def repair_dict(batch: Mapping[str, Sequence[Any]], column: str = "card", **kwar
     return {name: table.column(name).to_pylist() for name in COLUMNS.names}
 
 
-def _repair_row(text: str | None, repo_id: str | None, chosen: Any, check: bool) -> Result:
+def _repair_row(text: str | None, repo_id: str | None, chosen: Settings, check: bool) -> Result:
+    if repo_id is not None and not repo_id.strip():
+        repo_id = None  # a blank modelId names no repository: the row is named by its number, as for a null
     if text is None:
         return Result("", False, (), "no card (null)", "", repo_id)
-    if repo_id is not None:
-        chosen = replace(chosen, options=replace(chosen.options, repo_id=repo_id))
-    return repair(text, chosen, repo_id, verify=not check)
+    if repo_id is None:
+        return repair(text, chosen, None, verify=not check)
+    return repair(text, chosen, repo_id, verify=not check, options=chosen.options.for_repo(repo_id))
 
 
 def new_columns(results: Sequence[Result], check: bool = False) -> list[pa.Array]:

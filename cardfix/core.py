@@ -9,6 +9,7 @@ from cardfix.edits import Finding
 from cardfix.engine import run
 from cardfix.facts import is_model_card
 from cardfix.memo import mypyc_attr
+from cardfix.options import Options
 from cardfix.settings import Settings
 from cardfix.suppress import matches, read_suppressions
 from cardfix.yaml_read import FrontMatterError
@@ -38,8 +39,10 @@ class Result:
                       self.skipped)
 
 
-def repair(text: str, settings: Settings, path: str | None = None, *, verify: bool = True) -> Result:
-    """Repair one card's text. `verify=False` (for `check`) skips reading back the front-matter splices."""
+def repair(text: str, settings: Settings, path: str | None = None, *, verify: bool = True,
+           options: Options | None = None) -> Result:
+    """Repair one card's text. `verify=False` (for `check`) skips reading back the front-matter splices.
+    `options`, if given, replace the settings' own (a dump's row: the settings' with the row's repo_id)."""
     card = parse_text(text)
     if not is_model_card(card):
         return Result(text, False, (), None, text, path, skipped=True)
@@ -48,7 +51,7 @@ def repair(text: str, settings: Settings, path: str | None = None, *, verify: bo
     if found.whole_card:
         rules = tuple(r for r in rules if not any(matches(s, r.code, r.name) for s in found.whole_card))
     try:
-        outcome = run(card, rules, settings.options, verify=verify, suppressions=found)
+        outcome = run(card, rules, options or settings.options, verify=verify, suppressions=found)
     except FrontMatterError as exc:
         return Result(text, False, (), str(exc), text, path)
     except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card

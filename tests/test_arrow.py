@@ -116,3 +116,14 @@ def test_repair_pandas_adds_arrow_backed_columns_of_the_documented_types() -> No
     assert list(out.columns[: len(frame.columns)]) == list(frame.columns)
     with pytest.raises(KeyError, match="no column 'text' \\(columns: modelId"):
         repair_pandas(frame, "text")
+
+
+def test_options_for_a_row_s_repository_are_the_options_with_that_repo_id() -> None:
+    options = Options(task="text-classification", dataset="imdb", unsafe_fixes=True)
+    for_repo = options.for_repo("org/m")
+    assert for_repo == Options(task="text-classification", dataset="imdb", unsafe_fixes=True, repo_id="org/m")
+    assert hash(for_repo) == hash(Options(task="text-classification", dataset="imdb", unsafe_fixes=True,
+                                          repo_id="org/m"))
+    assert options.repo_id is None  # (a new object: the settings' options are unchanged)
+    with pytest.raises(ValueError, match="repo-id: must not be empty"):
+        options.for_repo(" ")

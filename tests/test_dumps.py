@@ -101,3 +101,18 @@ def test_rows_without_a_model_id_are_named_by_their_row_in_the_whole_dump(tmp_pa
     pq.write_table(pa.table({"card": ["---\nlicense: mit\n---\n# m\n"] * 5}), path)
     names = [r.path for r in dumps.results(str(path), check=check, batch_rows=2)]
     assert names == [f"row {i}" for i in range(5)]  # counted on across batches, not from 0 in each
+
+
+def test_a_null_or_blank_model_id_names_no_repository_and_the_run_goes_on(tmp_path: Path) -> None:
+    # A blank id was passed on as --repo-id, which refuses it: the whole run stopped with an internal error.
+    card = ("---\ntags:\n- generated_from_trainer\n---\n# m\n\nThis model is a fine-tuned version of "
+            "[acme/base](https://huggingface.co/acme/base) on an unknown dataset.\n")
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"modelId": ["acme/base", "", "  ", None, "acme/m"], "card": [card] * 5}), path)
+    code, out, err = invoke("check", str(path))
+    assert code == 1 and "internal error" not in err
+    said = {line.split(":")[0]: line for line in out.decode().splitlines() if "CF101" in line}
+    assert list(said) == ["acme/base", "row 1", "row 2", "row 3", "acme/m"]
+    assert [("the card's own repository" in line) for line in said.values()] == [True, False, False, False, False]
+    results = list(dumps.results(str(path)))
+    assert [("base_model: acme/base" in r.text) for r in results] == [False, True, True, True, True]
