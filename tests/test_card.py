@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cardfix import repair
-from cardfix.card import CardError, decode, detect_newline, parse_bytes, parse_text
+from cardfix.card import FRONT_MATTER_RE, CardError, decode, detect_newline, parse_bytes, parse_text, split_front_matter
 from cardfix.edits import SetKey, SetNode
 from cardfix.splice import splice
 from cardfix.yaml_read import FrontMatterError, parse_front_matter
-from tests.conftest import all_corpus_cards, corpus_files, needs_corpus
+from tests.conftest import ROOT, all_corpus_cards, corpus_files, needs_corpus
 
 EDGE_CASES = [
     "\ufeff---\nlicense: mit\n---\n# t\n",
@@ -110,6 +110,36 @@ def test_arbitrary_text_round_trips_and_repair_never_raises(text: str) -> None:
         assert repair(result.text).text == result.text
     else:
         assert result.text == text and "\n" not in result.error
+
+
+def _regex_split(text: str) -> tuple[int, int, int] | None:
+    """The definition split_front_matter must give: the Hub's regex's group ends."""
+    match = FRONT_MATTER_RE.match(text)
+    return None if match is None else (match.end(1), match.end(2), match.end())
+
+
+# Fences, line breaks, the blanks `[ \t]*` takes and others it does not, and whitespace that `\s` takes.
+FENCE_PIECES = ["---", "-", "--", "\n", "\r", "\r\n", " ", "\t", "a", "\x0b", "\x1c", "\x85", "\u2028", "\xa0",
+                "#", "\f"]
+
+
+@settings(max_examples=3000)
+@given(st.lists(st.sampled_from(FENCE_PIECES), max_size=24).map("".join))
+@example("---\na: 1\n---\t \t\nbody")  # blanks after the closing fence
+@example("---\r\n---\n")  # the opening's \r alone, where taking \r\n leaves no closing fence
+@example("---\na\r\n---\r\n")  # a CRLF before the fence: the group starts at its \r
+@example("---\na\n---\r")  # a lone \r after the fence closes nothing
+def test_the_front_matter_is_split_where_the_hub_s_regex_splits_it(text: str) -> None:
+    assert split_front_matter(text) == _regex_split(text)
+
+
+@needs_corpus
+def test_every_corpus_and_golden_card_is_split_where_the_hub_s_regex_splits_it() -> None:
+    texts = [p.read_bytes().decode("utf-8", "replace") for p in all_corpus_cards()]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "golden").glob("*.md"))] + EDGE_CASES
+    for text in texts:
+        for variant in (text, text.replace("\n", "\r\n"), text.replace("\n", "\r"), text.lstrip("\ufeff")):
+            assert split_front_matter(variant) == _regex_split(variant), variant[:200]
 
 
 def _pyyaml(text: str) -> object:
