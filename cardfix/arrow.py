@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from cardfix.api import Result, settings
+from cardfix.card import CardError, decode
 from cardfix.core import repair
 from cardfix.options import Options
 from cardfix.settings import Settings
@@ -57,11 +58,22 @@ def _check_column(column: str, names: Sequence[str]) -> None:
 
 def repair_rows(batch: pa.RecordBatch | pa.Table, column: str, chosen: Settings, check: bool) -> list[Result]:
     """Each row's Result (named by its `modelId`, else None): what repair_batch's columns are made from."""
-    names = batch.schema.names
-    _check_column(column, names)
+    check_schema(batch.schema, column)
     texts = batch.column(column).to_pylist()
-    ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in names else [None] * len(texts)
+    ids = batch.column(PATH_COLUMN).to_pylist() if PATH_COLUMN in batch.schema.names else [None] * len(texts)
     return [_repair_row(text, repo_id, chosen, check) for text, repo_id in zip(texts, ids)]
+
+
+def check_schema(schema: pa.Schema, column: str) -> None:
+    """KeyError without the cards' column, TypeError where it (or `modelId`) holds no text: one line each."""
+    _check_column(column, schema.names)
+    kinds = {column: (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary),
+             PATH_COLUMN: (pa.types.is_string, pa.types.is_large_string)}
+    for name, allowed in kinds.items():
+        if name in schema.names:
+            kind = schema.field(name).type
+            if not pa.types.is_null(kind) and not any(test(kind) for test in allowed):
+                raise TypeError(f"the column {name!r} holds {kind}, not {'text' if name == column else 'strings'}")
 
 
 def repair_dict(batch: Mapping[str, Sequence[Any]], column: str = "card", **kwargs: Any) -> dict[str, list[Any]]:
@@ -70,11 +82,16 @@ def repair_dict(batch: Mapping[str, Sequence[Any]], column: str = "card", **kwar
     return {name: table.column(name).to_pylist() for name in COLUMNS.names}
 
 
-def _repair_row(text: str | None, repo_id: str | None, chosen: Settings, check: bool) -> Result:
+def _repair_row(text: str | bytes | None, repo_id: str | None, chosen: Settings, check: bool) -> Result:
     if repo_id is not None and not repo_id.strip():
         repo_id = None  # a blank modelId names no repository: the row is named by its number, as for a null
     if text is None:
         return Result("", False, (), "no card (null)", "", repo_id)
+    if isinstance(text, bytes):  # a binary column: read as a card file's bytes are
+        try:
+            text = decode(text)
+        except CardError as exc:
+            return Result("", False, (), str(exc), "", repo_id)
     if repo_id is None:
         return repair(text, chosen, None, verify=not check)
     return repair(text, chosen, repo_id, verify=not check, options=chosen.options.for_repo(repo_id))

@@ -399,7 +399,10 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     if not all(_is_dump(p) for p in paths):
         _fail("--output takes parquet dumps only (a .parquet file or a folder of them)")
     tallied = (_tallied_batch(run, batch) for path in paths for batch in dumps.batches(path))
-    rows = dumps.write(tallied, output)
+    try:
+        rows = dumps.write(tallied, output)
+    except dumps.DumpError as exc:  # nothing is written: the output appears whole or not at all
+        _fail(str(exc))
     _err(f"wrote {plural(rows, 'row')} to {output}")
     return run.finish(bool(run.tally.counts["changed"]))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -72,14 +73,14 @@ def test_check_reads_a_dump_batch_by_batch(dump: Path, monkeypatch: pytest.Monke
     from cardfix import dumps
 
     sizes: list[int] = []
-    real = dumps.batches
+    real = dumps._file_batches
 
-    def counting(path: str, batch_rows: int = dumps.BATCH_ROWS):  # type: ignore[no-untyped-def]
-        for batch in real(path, 50):
+    def counting(file: Path, batch_rows: int):  # type: ignore[no-untyped-def]
+        for batch in real(file, 50):
             sizes.append(batch.num_rows)
             yield batch
 
-    monkeypatch.setattr(dumps, "batches", counting)
+    monkeypatch.setattr(dumps, "_file_batches", counting)
     invoke("check", "-q", str(dump))
     assert sizes and max(sizes) <= 50 and sum(sizes) == pq.read_table(dump).num_rows
 
@@ -116,3 +117,60 @@ def test_a_null_or_blank_model_id_names_no_repository_and_the_run_goes_on(tmp_pa
     assert [("the card's own repository" in line) for line in said.values()] == [True, False, False, False, False]
     results = list(dumps.results(str(path)))
     assert [("base_model: acme/base" in r.text) for r in results] == [False, True, True, True, True]
+
+
+BAD_DUMPS = {  # name: (table or raw bytes, the message after "PATH: ")
+    "no-card-column": (pa.table({"modelId": ["a/b"], "text": ["---\na: 1\n---\n"]}),
+                       "no column 'card' (columns: modelId, text)"),
+    "int-cards": (pa.table({"modelId": ["a/b"], "card": [1]}), "the column 'card' holds int64, not text"),
+    "int-ids": (pa.table({"modelId": [1], "card": ["---\na: 1\n---\n"]}),
+                "the column 'modelId' holds int64, not strings"),
+    "not-parquet": (b"PAR1 but not parquet", "cannot be read as parquet: "),
+}
+
+
+def _bad_dumps(folder: Path) -> list[Path]:
+    paths = []
+    for name, (content, _) in BAD_DUMPS.items():
+        path = folder / f"{name}.parquet"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            pq.write_table(content, path)
+        paths.append(path)
+    return paths
+
+
+def test_a_file_that_is_no_dump_of_cards_is_one_line_and_the_other_files_are_checked(tmp_path: Path) -> None:
+    # Each of these stopped the whole run with "cardfix: internal error: ..." and no file named.
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"modelId": ["acme/m"], "card": ["---\nlicense: mit\n---\n# m\n"]}), good)
+    bad = _bad_dumps(tmp_path)
+    code, _, err = invoke("check", *map(str, bad), str(good))
+    said = [line for line in err.splitlines() if not line.startswith("cardfix: ")]
+    assert [line.split(": ", 1)[0] for line in said] == list(map(str, bad))
+    assert all(line.split(": ", 1)[1].startswith(message) for line, (_, message) in zip(said, BAD_DUMPS.values()))
+    assert code == 2 and "internal error" not in err and "5 cards" in err and "4 errors" in err
+
+
+def test_apply_output_with_a_file_that_is_no_dump_writes_nothing(tmp_path: Path) -> None:
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"modelId": ["acme/m"], "card": ["---\nlicense: mit\n---\n# m\n"]}), good)
+    out = tmp_path / "out" / "repaired.parquet"
+    out.parent.mkdir()
+    for bad in _bad_dumps(tmp_path):
+        code, _, err = invoke("apply", "--output", str(out), str(good), str(bad))
+        assert code == 2 and err.strip().startswith(f"cardfix: {bad}: ") and len(err.strip().splitlines()) == 1
+        assert list(out.parent.iterdir()) == []  # no partial output, no temporary file left
+    code, _, _ = invoke("apply", "-q", "--output", str(out), str(good))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert code == 0 and list(out.parent.iterdir()) == [out] and out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_binary_card_column_is_read_as_card_files_are(tmp_path: Path) -> None:
+    path = tmp_path / "binary.parquet"
+    cards = [b"---\nlicense: mit\n---\n# m\n", b"\xff\xfe not utf-8", None]
+    pq.write_table(pa.table({"modelId": ["a/m", "a/bad", "a/none"], "card": pa.array(cards, pa.binary())}), path)
+    found = {r.path: r.error for r in dumps.results(str(path))}
+    assert found == {"a/m": None, "a/bad": "not UTF-8 (invalid byte at offset 0)", "a/none": "no card (null)"}
