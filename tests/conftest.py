@@ -30,9 +30,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly or not any(item.path.name == COMPILED_TEST for item in session.items):
+        return
     from tests.test_compiled import CompiledBuild, can_compile
 
-    if any(item.path.name == COMPILED_TEST for item in session.items) and can_compile():
+    if can_compile():
         session.config.stash[COMPILED_BUILD] = CompiledBuild()
 
 

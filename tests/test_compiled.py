@@ -4,6 +4,7 @@ corpus; and building it leaves no compiled file in the tree (where it would shad
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import sys
 import sysconfig
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,7 @@ class CompiledBuild:
         self.venv = self.root / "venv"
         self.before = _tree_binaries()
         self.wheel = Path()
+        self._lock = threading.Lock()  # stop() and a step starting: one at a time, so no step escapes stop()
         self._process: subprocess.Popen[bytes] | None = None
         self._error: BaseException | None = None
         self._stopped = False
@@ -74,16 +77,19 @@ class CompiledBuild:
 
     def stop(self) -> None:
         """End the build (and its compilers) if it still runs, and remove its files."""
-        self._stopped = True
-        if self._process is not None and self._process.poll() is None:
-            os.killpg(self._process.pid, signal.SIGTERM)
+        with self._lock:
+            self._stopped = True
+            if self._process is not None and self._process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):  # (it may end meanwhile)
+                    os.killpg(self._process.pid, signal.SIGTERM)
         self._thread.join(timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _build(self) -> None:
         try:
-            dist = self.root / "dist"
-            env = {**os.environ, "HATCH_BUILD_HOOK_ENABLE_MYPYC": "1"}
+            dist, scratch = self.root / "dist", self.root / "tmp"
+            scratch.mkdir()  # the build's own temporary folders, removed with the rest even when it is killed
+            env = {**os.environ, "HATCH_BUILD_HOOK_ENABLE_MYPYC": "1", "TMPDIR": str(scratch)}
             self._step([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], env)
             self.wheel = next(dist.glob("cardfix-*.whl"))
             self._step([sys.executable, "-m", "venv", str(self.venv)], None)
@@ -92,18 +98,33 @@ class CompiledBuild:
             self._error = exc
 
     def _step(self, command: list[str], env: dict[str, str] | None) -> None:
-        if self._stopped:
-            raise RuntimeError("the build was stopped")
-        self._process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         start_new_session=True)  # (a group: stop() ends its compilers too)
-        output = self._process.communicate()[0]
-        if self._process.returncode:
-            raise RuntimeError(f"{command[:4]} exited {self._process.returncode}: {output[-3000:].decode()}")
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("the build was stopped")
+            self._process = process = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                start_new_session=True)  # (a group: stop() ends its compilers too)
+        output = process.communicate()[0]
+        if process.returncode:
+            raise RuntimeError(f"{command[:4]} exited {process.returncode}: "
+                               f"{output[-3000:].decode(errors='replace')}")
+
+
+@pytest.fixture
+def compiled_build(request: pytest.FixtureRequest) -> Iterator[CompiledBuild]:
+    """The build conftest started when the tests were collected, or one started now (stopped after)."""
+    started = request.config.stash.get(COMPILED_BUILD, None)
+    build = started or CompiledBuild()
+    try:
+        yield build
+    finally:
+        if started is None:
+            build.stop()
 
 
 @pytest.mark.skipif(not can_compile(), reason="no C compiler or Python headers")
-def test_the_compiled_build_gives_the_outputs_of_the_source(request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    build = request.config.stash.get(COMPILED_BUILD, None) or CompiledBuild()  # (started at collection: conftest)
+def test_the_compiled_build_gives_the_outputs_of_the_source(compiled_build: CompiledBuild, tmp_path: Path) -> None:
+    build = compiled_build
     python = build.python()
     assert _tree_binaries() == build.before  # the sdist first, the wheel from it: the tree is not built in
     assert not build.wheel.name.endswith("-none-any.whl"), "the build hook did not run"
