@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from cardfix.api import Result, settings
 from cardfix.card import CardError, decode
-from cardfix.core import repair
+from cardfix.core import error, repair
 from cardfix.options import Options
 from cardfix.settings import Settings
 
@@ -67,13 +67,19 @@ def repair_rows(batch: pa.RecordBatch | pa.Table, column: str, chosen: Settings,
 def check_schema(schema: pa.Schema, column: str) -> None:
     """KeyError without the cards' column, TypeError where it (or `modelId`) holds no text: one line each."""
     _check_column(column, schema.names)
-    kinds = {column: (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary),
-             PATH_COLUMN: (pa.types.is_string, pa.types.is_large_string)}
-    for name, allowed in kinds.items():
-        if name in schema.names:
-            kind = schema.field(name).type
-            if not pa.types.is_null(kind) and not any(test(kind) for test in allowed):
-                raise TypeError(f"the column {name!r} holds {kind}, not {'text' if name == column else 'strings'}")
+    for name, binary in ((column, True), (PATH_COLUMN, False)):
+        if name in schema.names and not _holds_text(schema.field(name).type, binary):
+            raise TypeError(f"the column {name!r} holds {schema.field(name).type}, not "
+                            f"{'text' if binary else 'strings'}")
+
+
+def _holds_text(kind: pa.DataType, binary: bool) -> bool:
+    """Strings of any layout (also dictionary-encoded, as pandas' categoricals are written), or bytes."""
+    if pa.types.is_dictionary(kind):
+        return _holds_text(kind.value_type, binary)
+    strings = pa.types.is_string(kind) or pa.types.is_large_string(kind) or str(kind) == "string_view"
+    raw = pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or str(kind) == "binary_view"
+    return pa.types.is_null(kind) or strings or (binary and raw)
 
 
 def repair_dict(batch: Mapping[str, Sequence[Any]], column: str = "card", **kwargs: Any) -> dict[str, list[Any]]:
@@ -86,12 +92,12 @@ def _repair_row(text: str | bytes | None, repo_id: str | None, chosen: Settings,
     if repo_id is not None and not repo_id.strip():
         repo_id = None  # a blank modelId names no repository: the row is named by its number, as for a null
     if text is None:
-        return Result("", False, (), "no card (null)", "", repo_id)
+        return error("no card (null)", repo_id)
     if isinstance(text, bytes):  # a binary column: read as a card file's bytes are
         try:
             text = decode(text)
         except CardError as exc:
-            return Result("", False, (), str(exc), "", repo_id)
+            return error(str(exc), repo_id)
     if repo_id is None:
         return repair(text, chosen, None, verify=not check)
     return repair(text, chosen, repo_id, verify=not check, options=chosen.options.for_repo(repo_id))

@@ -26,6 +26,7 @@ import typer
 
 from cardfix import api, formats
 from cardfix.api import STDIN, ConfigError, Flags, Options, Result, Rule, RuleError, Settings
+from cardfix.files import describe_os_error
 from cardfix.version import __version__
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -398,11 +399,18 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     run = Run(paths, common, keep_text=True)
     if not all(_is_dump(p) for p in paths):
         _fail("--output takes parquet dumps only (a .parquet file or a folder of them)")
+    wrong = [problem for path in paths for problem in dumps.check_dump(path)]
+    for problem in wrong:  # every file is checked before anything is written
+        _err(str(problem))
+    if wrong:
+        _fail(f"nothing written to {output}")
     tallied = (_tallied_batch(run, batch) for path in paths for batch in dumps.batches(path))
     try:
         rows = dumps.write(tallied, output)
-    except dumps.DumpError as exc:  # nothing is written: the output appears whole or not at all
-        _fail(str(exc))
+    except dumps.DumpError as exc:  # (a row group that cannot be read) the output appears whole or not at all
+        _fail(f"{exc}; nothing written to {output}")
+    except OSError as exc:
+        _fail(f"{output}: cannot be written: {describe_os_error(exc)}")
     _err(f"wrote {plural(rows, 'row')} to {output}")
     return run.finish(bool(run.tally.counts["changed"]))
 

@@ -51,7 +51,7 @@ def repair(text: str, settings: Settings, path: str | None = None, *, verify: bo
     if found.whole_card:
         rules = tuple(r for r in rules if not any(matches(s, r.code, r.name) for s in found.whole_card))
     try:
-        outcome = run(card, rules, options or settings.options, verify=verify, suppressions=found)
+        outcome = run(card, rules, settings.options if options is None else options, verify=verify, suppressions=found)
     except FrontMatterError as exc:
         return Result(text, False, (), str(exc), text, path)
     except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card

@@ -6,9 +6,8 @@ row's `modelId` is its card's path in messages and reports.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from cardfix.api import settings
 from cardfix.arrow import check_schema, repair_rows
 from cardfix.core import Result, error
+from cardfix.files import output_file
 from cardfix.options import Options
 from cardfix.settings import Settings
 
@@ -41,7 +41,11 @@ def dump_files(path: str) -> list[Path]:
 
 
 class DumpError(ValueError):
-    """A parquet file that cannot be read as a dump of cards; the message is one line, naming the file."""
+    """A parquet file that cannot be read as a dump of cards: `str()` is one line, `PATH: what is wrong`."""
+
+    def __init__(self, file: Path, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file, self.reason = file, reason
 
 
 def batches(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
@@ -50,17 +54,38 @@ def batches(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]
         yield from _file_batches(file, batch_rows)
 
 
-def _file_batches(file: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def check_dump(path: str) -> list[DumpError]:
+    """What is wrong with each file of the dump that is no dump of cards, read from the files' footers only
+    (so that a run writing one output can refuse before it writes anything)."""
+    found = []
+    for file in dump_files(path):
+        try:
+            _open(file)
+        except DumpError as exc:
+            found.append(exc)
+    return found
+
+
+def _open(file: Path) -> pq.ParquetFile:
     try:
         reader = pq.ParquetFile(file)
-        check_schema(reader.schema_arrow, CARD_COLUMN)
-        yield from reader.iter_batches(batch_size=batch_rows)
-    except KeyError as exc:
-        raise DumpError(f"{file}: {exc.args[0]}") from None
-    except TypeError as exc:
-        raise DumpError(f"{file}: {exc}") from None
     except (pa.ArrowException, OSError) as exc:
-        raise DumpError(f"{file}: cannot be read as parquet: {exc}") from None
+        raise DumpError(file, f"cannot be read as parquet: {exc}") from None
+    try:
+        check_schema(reader.schema_arrow, CARD_COLUMN)
+    except KeyError as exc:
+        raise DumpError(file, exc.args[0]) from None
+    except TypeError as exc:
+        raise DumpError(file, str(exc)) from None
+    return reader
+
+
+def _file_batches(file: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    reader = _open(file)
+    try:
+        yield from reader.iter_batches(batch_size=batch_rows)
+    except (pa.ArrowException, OSError) as exc:  # a row group that cannot be read
+        raise DumpError(file, f"cannot be read as parquet: {exc}") from None
 
 
 def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, settings_: Settings | None = None,
@@ -81,33 +106,19 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
                     else:
                         yield result if result.path is not None else replace(result, path=name)
         except DumpError as exc:
-            yield error(str(exc).removeprefix(f"{file}: "), str(file))
+            yield error(exc.reason, str(file))
 
 
-def write(batches_out: Iterator[pa.RecordBatch], output: str) -> int:
+def write(batches_out: Iterable[pa.RecordBatch], output: str) -> int:
     """Write repaired batches (the input's columns plus cardfix's) to one parquet file; rows written. The file
-    appears whole or not at all: it is written beside its place and renamed there at the end."""
-    folder = os.path.dirname(os.path.abspath(output))
-    handle, temporary = tempfile.mkstemp(prefix=".cardfix-", suffix=".parquet.tmp", dir=folder)
-    os.close(handle)
-    writer: pq.ParquetWriter | None = None
+    appears whole or not at all (files.output_file); with no batch at all, none is written."""
+    batches = iter(batches_out)
+    first = next(batches, None)
+    if first is None:
+        return 0
     rows = 0
-    try:
-        for batch in batches_out:
-            if writer is None:
-                writer = pq.ParquetWriter(temporary, batch.schema)
+    with output_file(output) as temporary, pq.ParquetWriter(temporary, first.schema) as writer:
+        for batch in itertools.chain([first], batches):
             writer.write_batch(batch)
             rows += batch.num_rows
-        if writer is not None:
-            writer.close()
-            writer = None
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # (mkstemp makes it 0600: a new file's usual mode instead)
-            os.replace(temporary, output)
-    finally:
-        if writer is not None:
-            writer.close()
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return rows

@@ -5,6 +5,7 @@ Everything here does I/O and turns each failure into a one-line reason; the repa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -279,6 +280,40 @@ def _replace(target: str, data: bytes, info: os.stat_result, card: str) -> None:
     except BaseException:  # SIGTERM (an exit) included: no temporary file is left behind
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def output_file(path: str) -> Iterator[str]:
+    """A temporary file beside `path` to write an output to (a parquet file, written as it streams); renamed
+    over `path` when the block ends without an error, removed otherwise: the output appears whole or not at
+    all. An existing file keeps its mode (and owner and group where that is allowed), and a symlink stays a
+    link. OSError if the folder cannot be written."""
+    target = os.path.realpath(path)
+    existing = os.stat(target) if os.path.exists(target) else None
+    folder, name = os.path.split(target)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".cardfix", dir=folder)
+        os.close(fd)
+        yield tmp
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        if existing is not None:
+            with contextlib.suppress(_OwnerNotKept):
+                _keep_owner(tmp, existing)
+        os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else _new_file_mode())
+        os.replace(tmp, target)
+        tmp = None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _new_file_mode() -> int:
+    """The mode `open()` gives a new file (mkstemp's is 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _keep_owner(tmp: str, info: os.stat_result) -> None:

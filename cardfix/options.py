@@ -40,7 +40,7 @@ class Options:
         dataclasses.replace would check every option again, ~3 us)."""
         if not repo_id.strip():
             raise ValueError("repo-id: must not be empty")
-        options = object.__new__(Options)
+        options = object.__new__(type(self))
         options.__dict__.update(self.__dict__, repo_id=repo_id)
         return options
 

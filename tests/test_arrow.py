@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -125,5 +128,12 @@ def test_options_for_a_row_s_repository_are_the_options_with_that_repo_id() -> N
     assert hash(for_repo) == hash(Options(task="text-classification", dataset="imdb", unsafe_fixes=True,
                                           repo_id="org/m"))
     assert options.repo_id is None  # (a new object: the settings' options are unchanged)
+    assert repr(for_repo) == repr(replace(options, repo_id="org/m"))
+    assert pickle.loads(pickle.dumps(for_repo)) == for_repo == copy.deepcopy(for_repo)
     with pytest.raises(ValueError, match="repo-id: must not be empty"):
         options.for_repo(" ")
+
+    class Mine(Options):
+        pass
+
+    assert type(Mine().for_repo("org/m")) is Mine

@@ -143,8 +143,7 @@ def _bad_dumps(folder: Path) -> list[Path]:
 
 def test_a_file_that_is_no_dump_of_cards_is_one_line_and_the_other_files_are_checked(tmp_path: Path) -> None:
     # Each of these stopped the whole run with "cardfix: internal error: ..." and no file named.
-    good = tmp_path / "good.parquet"
-    pq.write_table(pa.table({"modelId": ["acme/m"], "card": ["---\nlicense: mit\n---\n# m\n"]}), good)
+    good = _good_dump(tmp_path)
     bad = _bad_dumps(tmp_path)
     code, _, err = invoke("check", *map(str, bad), str(good))
     said = [line for line in err.splitlines() if not line.startswith("cardfix: ")]
@@ -153,19 +152,63 @@ def test_a_file_that_is_no_dump_of_cards_is_one_line_and_the_other_files_are_che
     assert code == 2 and "internal error" not in err and "5 cards" in err and "4 errors" in err
 
 
-def test_apply_output_with_a_file_that_is_no_dump_writes_nothing(tmp_path: Path) -> None:
-    good = tmp_path / "good.parquet"
+def _good_dump(folder: Path) -> Path:
+    good = folder / "good.parquet"
     pq.write_table(pa.table({"modelId": ["acme/m"], "card": ["---\nlicense: mit\n---\n# m\n"]}), good)
+    return good
+
+
+def test_apply_output_checks_every_file_before_it_writes_anything(tmp_path: Path) -> None:
+    good, bad = _good_dump(tmp_path), _bad_dumps(tmp_path)
+    folder = tmp_path / "dump"  # a bad file inside a dump folder counts too
+    folder.mkdir()
+    _good_dump(folder)
+    (folder / "broken.parquet").write_bytes(b"not parquet")
     out = tmp_path / "out" / "repaired.parquet"
     out.parent.mkdir()
-    for bad in _bad_dumps(tmp_path):
-        code, _, err = invoke("apply", "--output", str(out), str(good), str(bad))
-        assert code == 2 and err.strip().startswith(f"cardfix: {bad}: ") and len(err.strip().splitlines()) == 1
-        assert list(out.parent.iterdir()) == []  # no partial output, no temporary file left
-    code, _, _ = invoke("apply", "-q", "--output", str(out), str(good))
+    code, _, err = invoke("apply", "--output", str(out), str(good), *map(str, bad), str(folder))
+    lines = err.strip().splitlines()
+    assert [line.split(": ", 1)[0] for line in lines[:-1]] == [*map(str, bad), str(folder / "broken.parquet")]
+    assert code == 2 and lines[-1] == f"cardfix: nothing written to {out}"
+    assert list(out.parent.iterdir()) == []  # no partial output, no temporary file left
+
+
+def test_apply_output_replaces_a_file_as_cards_are_replaced(tmp_path: Path) -> None:
+    good = _good_dump(tmp_path)
+    out = tmp_path / "new.parquet"
+    assert invoke("apply", "-q", "--output", str(out), str(good))[0] == 0
     umask = os.umask(0)
     os.umask(umask)
-    assert code == 0 and list(out.parent.iterdir()) == [out] and out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # a new file's usual mode (mkstemp's is 0600)
+    kept = tmp_path / "kept.parquet"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    link = tmp_path / "link.parquet"
+    link.symlink_to(kept.name)
+    assert invoke("apply", "-q", "--output", str(link), str(good))[0] == 0
+    assert link.is_symlink() and kept.stat().st_mode & 0o777 == 0o640  # written through the link, mode kept
+    assert pq.read_table(kept).column("repaired").to_pylist() == pq.read_table(out).column("repaired").to_pylist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.parquet", "kept.parquet", "link.parquet",
+                                                          "new.parquet"]
+
+
+@pytest.mark.parametrize("where", ["missing/out.parquet", "."])
+def test_apply_output_that_cannot_be_written_is_one_line(tmp_path: Path, where: str) -> None:
+    good = _good_dump(tmp_path)
+    out = tmp_path / where
+    code, _, err = invoke("apply", "-q", "--output", str(out), str(good))
+    [line] = err.strip().splitlines()
+    assert code == 2 and line.startswith(f"cardfix: {out}: cannot be written: ") and ".cardfix" not in line
+
+
+def test_dictionary_encoded_text_columns_are_read(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "categorical.parquet"  # pandas writes its categoricals dictionary-encoded
+    frame = pd.DataFrame({"modelId": pd.Categorical(["a/m", "a/n"]), "card": ["---\nlicense: mit\n---\n# m\n"] * 2})
+    frame.to_parquet(path)
+    assert pa.types.is_dictionary(pq.read_schema(path).field("modelId").type)
+    assert [(r.path, r.error) for r in dumps.results(str(path))] == [("a/m", None), ("a/n", None)]
 
 
 def test_a_binary_card_column_is_read_as_card_files_are(tmp_path: Path) -> None:
