@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from cardfix.api import Result, settings
-from cardfix.card import CardError, decode
+from cardfix.card import CardError, card_text
 from cardfix.core import error, repair
 from cardfix.options import Options
 from cardfix.settings import Settings
@@ -93,11 +93,10 @@ def _repair_row(text: str | bytes | None, repo_id: str | None, chosen: Settings,
         repo_id = None  # a blank modelId names no repository: the row is named by its number, as for a null
     if text is None:
         return error("no card (null)", repo_id)
-    if isinstance(text, bytes):  # a binary column: read as a card file's bytes are
-        try:
-            text = decode(text)
-        except CardError as exc:
-            return error(str(exc), repo_id)
+    try:
+        text = card_text(text, chosen.max_bytes)  # (a binary column: read as a card file's bytes are)
+    except CardError as exc:
+        return error(str(exc), repo_id)
     if repo_id is None:
         return repair(text, chosen, None, verify=not check)
     return repair(text, chosen, repo_id, verify=not check, options=chosen.options.for_repo(repo_id))

@@ -160,5 +160,19 @@ def decode(data: bytes) -> str:
         raise CardError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
 
 
+def card_text(data: bytes | str, max_bytes: int | None) -> str:
+    """A card's text from its bytes (a file's, the Hub's) or text (a dump's row), refusing one of over
+    `max_bytes` bytes and what is not a UTF-8 text card (a one-line CardError)."""
+    if max_bytes is not None and len(data) * (1 if isinstance(data, bytes) else 4) > max_bytes:
+        size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:  # (a text's bytes are counted only where it could be over: rows are many)
+            raise CardError(too_big(size, max_bytes))
+    return decode(data) if isinstance(data, bytes) else data
+
+
+def too_big(size: int, max_bytes: int) -> str:
+    return f"the card is {size:,} bytes, over the {max_bytes:,}-byte limit (see --max-size)"
+
+
 def parse_bytes(data: bytes) -> Card:
     return parse_text(decode(data))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from cardfix.card import CardError, decode
+from cardfix.card import CardError, card_text, too_big
 from cardfix.core import Result, error, repair
 from cardfix.settings import Settings, path_matches, relative_to
 
@@ -47,7 +47,7 @@ def repair_target(target: Target, settings: Settings, *, keep_text: bool = True)
         return error(target.error, target.path)
     try:
         data = sys.stdin.buffer.read() if target.path == STDIN else _read(target.path, settings.max_bytes)
-        text = decode(_within(data, settings.max_bytes))
+        text = card_text(data, settings.max_bytes)
     except OSError as exc:
         return error(describe_os_error(exc), target.path)
     except CardError as exc:
@@ -61,18 +61,8 @@ def _read(path: str, max_bytes: int | None) -> bytes:
     if not stat.S_ISREG(info.st_mode):  # a card that became a FIFO since discovery: opening it would block
         raise CardError(NOT_REGULAR)
     if max_bytes is not None and info.st_size > max_bytes:
-        raise CardError(_too_big(info.st_size, max_bytes))
+        raise CardError(too_big(info.st_size, max_bytes))
     return Path(path).read_bytes()
-
-
-def _within(data: bytes, max_bytes: int | None) -> bytes:
-    if max_bytes is not None and len(data) > max_bytes:
-        raise CardError(_too_big(len(data), max_bytes))
-    return data
-
-
-def _too_big(size: int, max_bytes: int) -> str:
-    return f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (see --max-size)"
 
 
 def write_in_place(result: Result) -> Result:

@@ -36,7 +36,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils.tqdm import silent_tqdm
 
-from cardfix.card import CardError, decode
+from cardfix.card import CardError, card_text
 from cardfix.core import Result, repair
 from cardfix.diffs import unified_diff
 from cardfix.edits import Finding
@@ -291,10 +291,7 @@ class HubSession:
         revision = info.sha
         path = self._retrying(lambda: self.api.hf_hub_download(
             repo_id, CARD, revision=revision, cache_dir=self.options.cache_dir, tqdm_class=silent_tqdm))
-        data = Path(path).read_bytes()
-        if max_bytes is not None and len(data) > max_bytes:
-            raise CardError(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit (see --max-size)")
-        return revision, decode(data)
+        return revision, card_text(Path(path).read_bytes(), max_bytes)
 
     def _push(self, repo_id: str, revision: str, result: Result, settings: Settings) -> RepoResult:
         earlier = self._open_pull_request(repo_id)

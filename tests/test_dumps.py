@@ -217,3 +217,16 @@ def test_a_binary_card_column_is_read_as_card_files_are(tmp_path: Path) -> None:
     pq.write_table(pa.table({"modelId": ["a/m", "a/bad", "a/none"], "card": pa.array(cards, pa.binary())}), path)
     found = {r.path: r.error for r in dumps.results(str(path))}
     assert found == {"a/m": None, "a/bad": "not UTF-8 (invalid byte at offset 0)", "a/none": "no card (null)"}
+
+
+def test_a_row_over_max_size_is_an_error_as_a_file_is(tmp_path: Path) -> None:
+    path = tmp_path / "sizes.parquet"
+    small, big = "---\nlicense: mit\n---\n# m\n", "---\nlicense: mit\n---\n# m\n" + "é" * 60  # 145 bytes, 85 chars
+    table = {"modelId": ["a/small", "a/big", "a/raw"], "card": [small, big, big]}
+    pq.write_table(pa.table(table), path)
+    pq.write_table(pa.table({**table, "card": pa.array([c.encode() for c in table["card"]], pa.binary())}),
+                   tmp_path / "binary.parquet")
+    for dump in (path, tmp_path / "binary.parquet"):
+        code, _, err = invoke("check", "--max-size", "100", str(dump))
+        assert code == 2 and [line for line in err.splitlines() if "over the" in line] == [
+            f"{name}: the card is 145 bytes, over the 100-byte limit (see --max-size)" for name in ("a/big", "a/raw")]
