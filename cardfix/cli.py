@@ -373,6 +373,9 @@ def apply(paths: Paths, common: Common,
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
     if output is not None:
         raise typer.Exit(_apply_to_parquet(paths, common, output))
+    if in_place and any(path != STDIN and _is_dump(path) for path in paths):
+        # A dump's rows are named by their modelId, which is no file of the user's: never written to.
+        _fail("--in-place rewrites card files; a parquet dump's repaired rows go to --output OUT.parquet")
     run = Run(paths, common, keep_text=True)
     dirty = False
     several = run.several()

@@ -230,3 +230,17 @@ def test_a_row_over_max_size_is_an_error_as_a_file_is(tmp_path: Path) -> None:
         code, _, err = invoke("check", "--max-size", "100", str(dump))
         assert code == 2 and [line for line in err.splitlines() if "over the" in line] == [
             f"{name}: the card is 145 bytes, over the 100-byte limit (see --max-size)" for name in ("a/big", "a/raw")]
+
+
+def test_in_place_never_writes_the_paths_of_a_dump_s_model_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A modelId is no file of the user's: `apply -i DUMP` rewrote whatever path a row's modelId named.
+    card = (ROOT / "examples" / "missing-base-model" / "README.md").read_text()
+    victim = tmp_path / "victim.md"
+    victim.write_text(card)
+    path = tmp_path / "evil.parquet"
+    pq.write_table(pa.table({"modelId": ["victim.md", str(victim)], "card": [card, card]}), path)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("apply", "--in-place", str(path))
+    assert code == 2 and out == b"" and err.strip() == (
+        "cardfix: --in-place rewrites card files; a parquet dump's repaired rows go to --output OUT.parquet")
+    assert victim.read_text() == card
