@@ -387,8 +387,9 @@ def apply(paths: Paths, common: Common,
             _out(result.text)
         elif result.changed:
             written = api.write_in_place(result)
-            if written.error is not None:
+            if written.error is not None:  # counted as an error, not as changed: nothing was written
                 run.tally.counts["errors"] += 1
+                run.tally.counts["changed"] -= 1
                 _err(f"{written.path}: {written.error}")
                 continue
             _err(f"fixed {result.path}")

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
 
 from cardfix.card import CardError, card_text, too_big
 from cardfix.core import Result, error, repair
@@ -321,24 +320,30 @@ def _write_into(target: str, data: bytes, card: str) -> None:
     """Write into the card's own inode, which keeps its hard links and owner. That is not atomic, so the
     old content is first copied beside it: a failed write puts it back and removes the copy; only a crash
     mid-write leaves the copy (`.README.md.*.cardfix`) for a person to restore from."""
-    with open(target, "r+b") as handle:
-        old = handle.read()
+    fd = os.open(target, os.O_RDWR)
+    try:
+        old = Path(target).read_bytes()
         backup = _temporary_copy(target, old, card)
         try:
-            _overwrite(handle, data)
+            _overwrite(fd, data)
         except BaseException:
-            _overwrite(handle, old)  # should this fail too, the copy stays: the old content's last one
+            _overwrite(fd, old)  # should this fail too, the copy stays: the old content's last one
             os.unlink(backup)
             raise
-    os.unlink(backup)
+        os.unlink(backup)
+    finally:
+        os.close(fd)
 
 
-def _overwrite(handle: BinaryIO, data: bytes) -> None:
-    handle.seek(0)
-    handle.write(data)
-    handle.truncate()
-    handle.flush()
-    os.fsync(handle.fileno())
+def _overwrite(fd: int, data: bytes) -> None:
+    """The file's content made `data`, unbuffered: a write that fails (a full disk) leaves nothing pending
+    that putting the old content back would write after it."""
+    view = memoryview(data)
+    done = 0
+    while done < len(data):
+        done += os.pwrite(fd, view[done:], done)
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
 
 
 def _temporary_copy(target: str, data: bytes, card: str) -> str:

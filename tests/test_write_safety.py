@@ -12,7 +12,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 
@@ -134,19 +133,20 @@ def test_a_failed_write_into_a_hard_link_puts_the_old_content_back(
     one, two = tmp_path / "README.md", tmp_path / "other.md"
     one.write_text(CARD)
     os.link(one, two)
-    overwrite = files._overwrite
+    pwrite = os.pwrite
     calls: list[bytes] = []
 
-    def fail_first(handle: BinaryIO, data: bytes) -> None:
-        calls.append(data)
+    def full_disk_at_first(fd: int, data: bytes, offset: int) -> int:
+        calls.append(bytes(data))
         if len(calls) == 1:
-            handle.write(data[:10])  # a write that stopped half-way
+            pwrite(fd, data[: len(data) // 2], offset)  # the disk filled half-way through the new card
             raise OSError(28, "No space left on device")
-        overwrite(handle, data)
+        return pwrite(fd, data, offset)
 
-    monkeypatch.setattr(files, "_overwrite", fail_first)
+    monkeypatch.setattr(files.os, "pwrite", full_disk_at_first)
     code, err = _fix(one)
     assert code == 2 and f"{one}: cannot write: no space left on device" in err
+    assert "1 card: 0 changed, 0 unchanged, 1 error" in err  # (it said 1 changed, though nothing was written)
     assert one.read_text() == CARD == two.read_text()
     assert _leftovers(tmp_path) == []
 
