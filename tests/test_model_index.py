@@ -126,3 +126,19 @@ def test_no_decisive_task_evidence_writes_nothing_and_says_why() -> None:
                               "leave audio-classification, fill-mask, image-classification, multiple-choice, ")
     assert finding.endswith("; pass --task")
     assert "text-classification" in repair(card, select=["CF201"], options=Options(task="text-classification")).text
+
+
+ODD_RESULTS = ["5", "x", "{a: 1}", "true", "[5]", "[{task: 5}]", "[{task: {type: 5}, dataset: 5}]"]
+GIVEN = [Options(), Options(task="text-classification"), Options(dataset="imdb:plain_text:test"),
+         Options(model_name="m"), Options(base_model="bert-base-cased", results_from="final-row")]
+
+
+@pytest.mark.parametrize("results", ODD_RESULTS)
+def test_odd_results_are_schema_findings_whatever_the_options(results: str) -> None:
+    # `results: 5` with --task, --dataset or --model-name raised TypeError inside the rules (a card left
+    # unchanged with an internal error), where without them it is a CF203 finding.
+    card = f"---\ntags:\n- generated_from_trainer\nmodel-index:\n- name: x\n  results: {results}\n---\n# x\n"
+    for options in GIVEN:
+        result = repair(card, options=options)
+        assert result.error is None and not any("internal error" in f.message for f in result.findings), options
+        assert any(f.code == "CF203" for f in result.findings), options

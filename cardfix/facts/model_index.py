@@ -24,4 +24,9 @@ def model_index_results(facts: Facts) -> list[dict[str, Any]]:
     """Every result of every entry, where the model-index is the list the Hub expects."""
     entries = facts.metadata.get("model-index")
     return [result for entry in (entries if isinstance(entries, list) else []) if isinstance(entry, dict)
-            for result in (entry.get("results") or []) if isinstance(result, dict)]
+            for result in _as_list(entry.get("results")) if isinstance(result, dict)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list as it is; anything else (`results: 5`, a mapping, a string) holds no results."""
+    return value if isinstance(value, list) else []
