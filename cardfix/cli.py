@@ -26,7 +26,7 @@ import typer
 
 from cardfix import api, formats
 from cardfix.api import STDIN, ConfigError, Flags, Options, Result, Rule, RuleError, Settings
-from cardfix.files import describe_os_error
+from cardfix.files import describe_os_error, output_file
 from cardfix.version import __version__
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -415,7 +415,7 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
         _fail(f"{exc}; nothing written to {output}")
     except OSError as exc:
         _fail(f"{output}: cannot be written: {describe_os_error(exc)}")
-    _err(f"wrote {plural(rows, 'row')} to {output}")
+    _err(f"wrote {plural(rows, 'row')} to {output}" if rows else f"no rows: nothing written to {output}")
     return run.finish(bool(run.tally.counts["changed"]))
 
 
@@ -445,8 +445,11 @@ def stats(paths: Paths, common: Common,
         include_errors=True))
     _out(stats_module.as_json(counted) if format is StatsFormat.json else stats_module.markdown(counted))
     if chart is not None:
-        with open(chart, "w", encoding="utf-8") as handle:
-            handle.write(stats_module.svg_chart(counted))
+        try:
+            with output_file(chart) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(stats_module.svg_chart(counted))
+        except OSError as exc:
+            _fail(f"{chart}: cannot be written: {describe_os_error(exc)}")
     raise typer.Exit(EXIT_ERROR if counted.errors else EXIT_CLEAN)
 
 
@@ -639,6 +642,9 @@ def main() -> None:
     from cardfix.files import EXIT_TERMINATED, Terminated, exit_on_signals  # here: only main owns signals
 
     exit_on_signals()
+    if sys.stdout is None:  # started with its standard output closed (`>&-`): nowhere to write
+        sys.stderr.write("cardfix: standard output is closed\n")
+        sys.exit(EXIT_ERROR)
     terminated = False
     try:
         try:
@@ -657,6 +663,9 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_PIPE)
+    except OSError as exc:  # an output that cannot be written (a full disk, a report's folder gone)
+        _err(f"cardfix: {exc.filename + ': ' if isinstance(exc.filename, str) else ''}{describe_os_error(exc)}")
+        sys.exit(EXIT_ERROR)
     except Exception as exc:  # last resort: one line, never a traceback
         _err(f"cardfix: internal error: {type(exc).__name__}: {exc}")
         sys.exit(EXIT_ERROR)

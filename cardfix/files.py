@@ -6,6 +6,7 @@ Everything here does I/O and turns each failure into a one-line reason; the repa
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import stat
@@ -45,6 +46,8 @@ def repair_target(target: Target, settings: Settings, *, keep_text: bool = True)
     if target.error is not None:
         return error(target.error, target.path)
     try:
+        if target.path == STDIN and sys.stdin is None:  # started with its standard input closed (`<&-`)
+            return error("standard input is closed", target.path)
         data = sys.stdin.buffer.read() if target.path == STDIN else _read(target.path, settings.max_bytes)
         text = card_text(data, settings.max_bytes)
     except OSError as exc:
@@ -279,6 +282,8 @@ def output_file(path: str) -> Iterator[str]:
     link. OSError if the folder cannot be written."""
     target = os.path.realpath(path)
     existing = os.stat(target) if os.path.exists(target) else None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):  # a device would be replaced by a file
+        raise OSError(errno.EINVAL, NOT_REGULAR)
     folder, name = os.path.split(target)
     tmp = None
     try:

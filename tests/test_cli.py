@@ -157,6 +157,36 @@ def test_python_m_cardfix_and_version_run_as_processes(card: Path) -> None:
     assert "Traceback" not in proc.stderr and f"{card.parent / 'gone.md'}: " in proc.stderr
 
 
+def _cardfix(*args: str, **how: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cardfix", *args], stderr=subprocess.PIPE, text=True,
+                          **how)  # type: ignore[call-overload]
+
+
+# Outputs that cannot be written, and closed standard streams: each said "internal error", or gave a traceback.
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_full_disk_under_stdout_is_one_line(card: Path) -> None:
+    with open("/dev/full", "w") as full:
+        proc = _cardfix("diff", str(card), stdout=full)
+    assert (proc.returncode, proc.stderr) == (2, "cardfix: no space left on device\n")
+
+
+def test_closed_standard_streams_are_one_line(card: Path) -> None:
+    closed_out = _cardfix("diff", str(card), stdout=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+    assert (closed_out.returncode, closed_out.stderr) == (2, "cardfix: standard output is closed\n")
+    closed_in = _cardfix("check", "-", stdout=subprocess.PIPE, preexec_fn=lambda: os.close(0))
+    assert closed_in.returncode == 2 and closed_in.stderr.startswith("-: standard input is closed\n")
+
+
+def test_a_chart_that_cannot_be_written_is_one_line_and_nothing_replaces_a_special_file(
+        card: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.svg"
+    os.mkfifo(fifo)
+    for chart, reason in ((tmp_path / "gone" / "c.svg", "no such file or directory"), (fifo, "not a regular file")):
+        code, _, err = invoke("stats", "--chart", str(chart), str(card))
+        assert code == 2 and err.strip().splitlines()[-1] == f"cardfix: {chart}: cannot be written: {reason}"
+    assert fifo.is_fifo() and not (tmp_path / "gone").exists() and not list(tmp_path.rglob(".*.cardfix"))
+
+
 def test_rules_lists_codes_names_summaries() -> None:
     code, out, _ = invoke("rules")
     assert code == 0

@@ -244,3 +244,16 @@ def test_in_place_never_writes_the_paths_of_a_dump_s_model_ids(tmp_path: Path, m
     assert code == 2 and out == b"" and err.strip() == (
         "cardfix: --in-place rewrites card files; a parquet dump's repaired rows go to --output OUT.parquet")
     assert victim.read_text() == card
+
+
+def test_apply_output_never_replaces_a_special_file_and_says_when_there_is_no_row(tmp_path: Path) -> None:
+    good = _good_dump(tmp_path)
+    fifo = tmp_path / "fifo.parquet"  # (as /dev/full was: a device renamed over with a regular file)
+    os.mkfifo(fifo)
+    code, _, err = invoke("apply", "-q", "--output", str(fifo), str(good))
+    assert (code, err.strip()) == (2, f"cardfix: {fifo}: cannot be written: not a regular file") and fifo.is_fifo()
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"modelId": pa.array([], pa.string()), "card": pa.array([], pa.string())}), empty)
+    out = tmp_path / "out.parquet"
+    code, _, err = invoke("apply", "--output", str(out), str(empty))
+    assert code == 0 and f"no rows: nothing written to {out}" in err and not out.exists()
