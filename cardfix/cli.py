@@ -403,7 +403,7 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     run = Run(paths, common, keep_text=True)
     if not all(_is_dump(p) for p in paths):
         _fail("--output takes parquet dumps only (a .parquet file or a folder of them)")
-    wrong = [problem for path in paths for problem in dumps.check_dump(path)]
+    wrong = dumps.check_for_output(paths)
     for problem in wrong:  # every file is checked before anything is written
         _err(str(problem))
     if wrong:

@@ -7,13 +7,13 @@ row's `modelId` is its card's path in messages and reports.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cardfix.api import settings
-from cardfix.arrow import check_schema, repair_rows
+from cardfix.arrow import COLUMNS, check_schema, repair_rows
 from cardfix.core import Result, error
 from cardfix.files import output_file
 from cardfix.options import Options
@@ -54,15 +54,25 @@ def batches(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]
         yield from _file_batches(file, batch_rows)
 
 
-def check_dump(path: str) -> list[DumpError]:
-    """What is wrong with each file of the dump that is no dump of cards, read from the files' footers only
-    (so that a run writing one output can refuse before it writes anything)."""
+def check_for_output(paths: Sequence[str]) -> list[DumpError]:
+    """What is wrong with each file of these dumps for one output file, read from the footers only (so that
+    `apply --output` can refuse before it writes anything): a file that is no dump of cards, one that already
+    has cardfix's columns, one whose columns differ from the first file's (an output has one schema)."""
     found = []
-    for file in dump_files(path):
+    first: tuple[Path, pa.Schema] | None = None
+    for file in (file for path in paths for file in dump_files(path)):
         try:
-            _open(file)
+            schema = _open(file).schema_arrow.remove_metadata()
         except DumpError as exc:
             found.append(exc)
+            continue
+        ours = [name for name in COLUMNS.names if name in schema.names]
+        if ours:
+            found.append(DumpError(file, f"it already has cardfix's column {ours[0]!r} (a file apply --output wrote?)"))
+        elif first is None:
+            first = (file, schema)
+        elif not schema.equals(first[1]):
+            found.append(DumpError(file, f"its columns differ from those of {first[0]} (one output, one schema)"))
     return found
 
 

@@ -257,3 +257,23 @@ def test_apply_output_never_replaces_a_special_file_and_says_when_there_is_no_ro
     out = tmp_path / "out.parquet"
     code, _, err = invoke("apply", "--output", str(out), str(empty))
     assert code == 0 and f"no rows: nothing written to {out}" in err and not out.exists()
+
+
+def test_apply_output_refuses_files_one_output_cannot_hold(tmp_path: Path) -> None:
+    # Each stopped the run with a multi-line "internal error" (a schema mismatch, a column already there).
+    good = _good_dump(tmp_path)
+    card = "---\nlicense: mit\n---\n# m\n"
+    other = tmp_path / "large.parquet"
+    pq.write_table(pa.table({"modelId": ["a/l"], "card": pa.array([card], pa.large_string())}), other)
+    no_ids = tmp_path / "no-ids.parquet"
+    pq.write_table(pa.table({"card": [card]}), no_ids)
+    written = tmp_path / "written.parquet"
+    assert invoke("apply", "-q", "--output", str(written), str(good))[0] == 0
+    out = tmp_path / "out.parquet"
+    code, _, err = invoke("apply", "--output", str(out), str(good), str(other), str(no_ids), str(written))
+    assert code == 2 and err.strip().splitlines() == [
+        f"{other}: its columns differ from those of {good} (one output, one schema)",
+        f"{no_ids}: its columns differ from those of {good} (one output, one schema)",
+        f"{written}: it already has cardfix's column 'repaired' (a file apply --output wrote?)",
+        f"cardfix: nothing written to {out}"] and not out.exists()
+    assert invoke("check", "-q", str(good), str(other), str(no_ids), str(written))[0] == 0  # each reads alone
