@@ -15,6 +15,7 @@ import os
 import sys
 import textwrap
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -292,6 +293,19 @@ class Run:
             raise  # unreachable: _fail exits
 
 
+def _check_endpoint(endpoint: str | None) -> None:
+    """HF_ENDPOINT, if set, is an http(s) URL with a host (a bad one failed inside huggingface_hub's import)."""
+    if not endpoint:
+        return
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+        parts.port  # noqa: B018 - reading it checks the port
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL with a host")
+    except ValueError as exc:
+        _fail(f"HF_ENDPOINT={endpoint!r} cannot be used: {exc}")
+
+
 def _is_dump(path: str) -> bool:
     """A parquet file or a folder of them (read with pyarrow, the `arrow` extra)."""
     return path.endswith(".parquet") or (os.path.isdir(path) and any(
@@ -521,6 +535,7 @@ def hub_command(
             min=1, metavar="N", help="Stop after N pushes (a dry run: after N changed cards).")] = None,
         *, common: Common) -> None:
     """Repair the cards of Hub model repositories: diffs, or --push pr|commit (exit 1 if any changed)."""
+    _check_endpoint(os.environ.get("HF_ENDPOINT"))  # (huggingface_hub reads it when imported)
     try:  # here: huggingface_hub is an optional extra, needed by this command only
         from cardfix import hub
     except ImportError as exc:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -60,9 +63,17 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def read_user_file(path: Path, errors: str = "strict") -> str:
+    """The text of a file the user names (a configuration, a hub report, a list of repositories). OSError
+    for one that is no regular file: a FIFO would block the run, a device such as /dev/zero never end."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
+    return path.read_text(encoding="utf-8", errors=errors)
+
+
 def load_config(path: Path) -> Config:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_user_file(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     if path.name == "pyproject.toml":

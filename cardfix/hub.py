@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -36,7 +37,8 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils.tqdm import silent_tqdm
 
-from cardfix.card import CardError, card_text
+from cardfix.card import BOM, CardError, card_text
+from cardfix.config import read_user_file
 from cardfix.core import Result, repair
 from cardfix.diffs import unified_diff
 from cardfix.edits import Finding
@@ -115,14 +117,19 @@ class RepoResult:
         return unified_diff(self.result.original, self.result.text, f"{self.repo_id}/{CARD}")
 
     def message(self) -> str | None:
-        """The stderr line for this outcome (None: nothing to say; a dry run's diff goes to stdout)."""
+        """The stderr line for this outcome (None: nothing to say; a dry run's diff goes to stdout); a line
+        break or other control character in it (a repository id given as `a\nb`) is written escaped."""
         if self.status == "error":
-            return f"{self.repo_id}: {self.reason}"
+            return _one_line(f"{self.repo_id}: {self.reason}")
         if self.status == "skipped":
-            return f"{self.repo_id}: skipped: {self.reason}"
+            return _one_line(f"{self.repo_id}: skipped: {self.reason}")
         if self.status == "pushed":  # a pull request's URL is its discussion's, a commit's names the commit
             return f"{self.repo_id}: {'opened' if self.url and '/discussions/' in self.url else 'committed'} {self.url}"
         return None
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass
@@ -163,7 +170,7 @@ def repo_ids(given: Sequence[str] = (), *, author: str | None = None, search: st
     lines: Iterable[str] = ()
     if from_file is not None:
         try:
-            lines = sys.stdin if from_file == "-" else Path(from_file).read_text(encoding="utf-8").splitlines()
+            lines = sys.stdin if from_file == "-" else read_user_file(Path(from_file)).removeprefix(BOM).splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise HubError(f"cannot read --from {from_file}: {getattr(exc, 'strerror', None) or exc}") from None
     listed = _listing(author, search, options or HubOptions()) if author or search else iter(())
@@ -214,7 +221,7 @@ def read_state(report: str | None) -> set[str]:
         return set()
     status: dict[str, str] = {}
     try:
-        lines = Path(report).read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = read_user_file(Path(report), errors="replace").split("\n")  # (a record may hold U+2028)
     except OSError as exc:
         raise HubError(f"cannot read the report {report}: {exc.strerror or exc}") from None
     for line in lines:
@@ -230,9 +237,23 @@ def _report_file(report: str | None) -> contextlib.AbstractContextManager[IO[str
     if report is None:
         return contextlib.nullcontext()
     try:
-        return open(report, "a", encoding="utf-8")  # appended: the lines of earlier runs are the state
+        torn = _torn(report)
+        handle = open(report, "a", encoding="utf-8")  # noqa: SIM115 - appended: the lines of earlier runs are the state
+        if torn:
+            handle.write("\n")  # a killed run's torn last line ends here, not in the next record
+        return handle
     except OSError as exc:
         raise HubError(f"cannot write the report {report}: {exc.strerror or exc}") from None
+
+
+def _torn(report: str) -> bool:
+    """Whether the report's last line has no line break (a run killed while writing it)."""
+    try:
+        with open(report, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            return size > 0 and (handle.seek(size - 1), handle.read(1))[1] != b"\n"
+    except FileNotFoundError:
+        return False
 
 
 def _write(report: IO[str] | None, outcome: RepoResult) -> None:
@@ -326,7 +347,8 @@ class HubSession:
 
     def _wait(self, exc: HfHubHTTPError, attempt: int) -> float:
         given = _header(exc, "Retry-After")
-        seconds = float(given) if given and given.strip().isdigit() else self.options.backoff * 2**attempt
+        seconds = float(given) if given and given.strip().isascii() and given.strip().isdigit() \
+            else self.options.backoff * 2**attempt  # (isdigit alone takes '²', which float refuses)
         return min(seconds, self.options.max_wait)
 
 

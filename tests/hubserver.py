@@ -40,7 +40,7 @@ class Fault:
 
     status: int
     times: int | None = None
-    retry_after: int | None = None
+    retry_after: int | str | None = None
     error_code: str | None = None
     message: str | None = None
     only: str | None = None

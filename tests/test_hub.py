@@ -269,3 +269,33 @@ def _until(condition: Callable[[], bool], timeout: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+# Found by a fault-injection run: each was an internal error, several lines, a lost record or a hang.
+def test_a_torn_last_line_of_the_report_does_not_swallow_the_next_record(hub: FakeHub, tmp_path: Path) -> None:
+    hub.add("acme/clean", CLEAN)
+    report = tmp_path / "run.jsonl"
+    report.write_text('{"repo_id": "acme/x", "sta')  # a run killed while it wrote its last line
+    assert invoke("hub", "acme/clean", "--report", str(report))[0] == 0
+    assert json.loads(report.read_text().splitlines()[-1])["repo_id"] == "acme/clean"
+    hub.requests.clear()
+    assert invoke("hub", "acme/clean", "--report", str(report))[0] == 0 and hub.calls("acme/clean") == 0
+
+
+def test_odd_ids_retry_after_and_files_are_one_line_each(hub: FakeHub, waits: list[float], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    hub.add("acme/a", CLEAN)
+    hub.add("acme/odd", CLEAN, Fault(429, times=1, retry_after="\u00b2"))  # isdigit() is true, float() refuses
+    listed = tmp_path / "ids.txt"
+    listed.write_text("\ufeffacme/a\n", encoding="utf-8")  # a BOM, as some editors write
+    code, _, err = invoke("hub", "--from", str(listed), "acme/odd", "acme/a\nevil: injected")
+    lines = err.strip().splitlines()
+    assert code == 2 and waits == [1] and lines[0].startswith("acme/a\\nevil: injected: ") and len(lines) == 2
+    assert hub.calls("acme/a") > 0 and hub.calls("acme/odd") > 1  # the BOM was no part of the id
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for option in ("--from", "--report", "--config"):  # a FIFO would block the run
+        code, _, err = invoke("hub", "acme/a", option, str(fifo))
+        assert code == 2 and "not a regular file" in err and len(err.strip().splitlines()) == 1, option
+    monkeypatch.setenv("HF_ENDPOINT", "http://[::1")
+    assert invoke("hub", "acme/a")[2] == "cardfix: HF_ENDPOINT='http://[::1' cannot be used: Invalid IPv6 URL\n"
