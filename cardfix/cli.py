@@ -332,6 +332,8 @@ def _value(option: Enum | None) -> str | None:
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
+    if any(not value.strip(" ,") for value in values or ()):  # `--select ""` would select every rule
+        _fail("--select/--ignore: an empty value names no rule (give codes such as CF101, or prefixes)")
     return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
 
 

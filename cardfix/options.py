@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cardfix.memo import mypyc_attr
@@ -34,6 +35,22 @@ class Options:
         for name in ("task", "model_name", "repo_id", "base_model"):
             if getattr(self, name) is not None and not str(getattr(self, name)).strip():
                 raise ValueError(f"{name.replace('_', '-')}: must not be empty")
+        self._check_formats()
+
+    def _check_formats(self) -> None:
+        """What is written into a card is one line, and ids have the Hub's form (checked when made)."""
+        from cardfix.facts.trainer import is_repo_id  # (here: the facts import much that imports this)
+
+        for name in ("task", "dataset", "repo_id", "base_model", "model_name"):
+            value = getattr(self, name)
+            if value is not None and not str(value).isprintable():
+                raise ValueError(f"{name.replace('_', '-')}: must be one line of printable text, not {value!r}")
+        for name in ("repo_id", "base_model"):
+            value = getattr(self, name)
+            if value is not None and not is_repo_id(str(value)):
+                raise ValueError(f"{name.replace('_', '-')}: {value!r} is not a Hub model id (org/name)")
+        if self.task is not None and not TASK_ID.fullmatch(str(self.task)):
+            raise ValueError(f"task: {self.task!r} is not a Hub task id (such as text-classification)")
 
     def for_repo(self, repo_id: str) -> Options:
         """These options for the card of the repository `repo_id` (a dump's row: made once per card, where
@@ -45,4 +62,5 @@ class Options:
         return options
 
 
+TASK_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # the Hub's pipeline tags: text-classification...
 CHOICES = {"results_from": ("summary", "final-row"), "placeholders": ("fill", "remove")}

@@ -221,3 +221,20 @@ def test_a_closed_output_pipe_stops_quietly_with_141() -> None:
     proc.stdout.close()
     assert proc.wait(timeout=60) == 141
     assert "Traceback" not in proc.stderr.read().decode()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--task", "text classification"], "--task: 'text classification' is not a Hub task id"),
+    (["--task", "a\nb"], "--task: must be one line of printable text, not 'a\\nb'"),
+    (["--base-model", "not a/hub id!"], "--base-model: 'not a/hub id!' is not a Hub model id (org/name)"),
+    (["--repo-id", "a//b"], "--repo-id: 'a//b' is not a Hub model id (org/name)"),
+    (["--model-name", "a\nb"], "--model-name: must be one line of printable text"),
+    (["--dataset", "x\ny"], "--dataset: must be one line of printable text"),
+    (["--select", ""], "--select/--ignore: an empty value names no rule"),
+])
+def test_values_no_card_could_hold_are_refused(card: Path, args: list[str], message: str) -> None:
+    # Each was written into the card as given (a task with a line break, a base_model that is no Hub id).
+    before = card.read_bytes()
+    code, out, err = invoke("apply", "--in-place", *args, str(card))
+    assert (code, out) == (2, b"") and err.startswith(f"cardfix: {message}") and len(err.splitlines()) == 1
+    assert card.read_bytes() == before
