@@ -417,7 +417,8 @@ def _http_reason(status: int | None, exc: HfHubHTTPError) -> str:
         return "rate limited, still after the retries (HTTP 429)"
     if status is not None and status >= 500:
         return f"server error (HTTP {status})"
-    return f"HTTP {status}: {_first_line(exc)}"
+    said = getattr(exc, "server_message", None)  # (a 400's text is "...\n\nBad request:\n" and then this)
+    return f"HTTP {status}: {_first_line(exc)}" + (f" {_first_line(ValueError(said))}" if said else "")
 
 
 def _status(exc: BaseException) -> int | None:

@@ -180,6 +180,8 @@ FAULTS = {
     "acme/forbidden": (Fault(403), "forbidden: this token may not read or write it (HTTP 403)"),
     "acme/disabled": (Fault(410, message=DISABLED_MESSAGE), "disabled (HTTP 410)"),
     "acme/broken": (Fault(500), "server error (HTTP 500)"),
+    "acme/refused": (Fault(400, message="README.md: invalid YAML front matter"),
+                     "HTTP 400: Bad request: README.md: invalid YAML front matter"),
     "acme/unreachable": (Fault(0), "network error: RemoteProtocolError: Server disconnected without sending a "
                                    "response."),
 }
@@ -205,7 +207,7 @@ def test_each_fault_is_one_line_on_stderr_and_in_the_report_and_the_run_goes_on(
     assert list(records) == ids
     assert {r: records[r]["error"] for r in expected} == expected
     assert records["acme/fine"]["status"] == "pushed" and [c.repo_id for c in hub.commits] == ["acme/fine"]
-    assert "7 errors" in err
+    assert f"{len(FAULTS) + 1} errors" in err  # (and acme/missing)
     assert TOKEN not in out.decode() + err + report.read_text() + "".join(capfd.readouterr())
 
 
