@@ -63,11 +63,14 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+NOT_REGULAR = "not a regular file"  # (a FIFO, a device, a socket: what no card, configuration or report is)
+
+
 def read_user_file(path: Path, errors: str = "strict") -> str:
     """The text of a file the user names (a configuration, a hub report, a list of repositories). OSError
     for one that is no regular file: a FIFO would block the run, a device such as /dev/zero never end."""
     if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file")
+        raise OSError(errno.EINVAL, NOT_REGULAR)
     return path.read_text(encoding="utf-8", errors=errors)
 
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cardfix.card import CardError, card_text, too_big
+from cardfix.config import NOT_REGULAR
 from cardfix.core import Result, error, repair
 from cardfix.settings import Settings, path_matches, relative_to
 
 CARD_NAME = "README.md"
 STDIN = "-"
-NOT_REGULAR = "not a regular file"
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
 
