@@ -105,7 +105,9 @@ def load_config(path: Path) -> Config:
 
 
 def discover_config(paths: Iterable[str], explicit: str | None) -> Config:
-    if explicit:
+    if explicit is not None:  # (an empty --config names no file: an error, not the search below)
+        if not explicit.strip():
+            raise ConfigError("--config: an empty value names no file")
         return load_config(Path(explicit))
     first = next((p for p in paths if p != "-"), ".")
     found = find_config(Path(first))

@@ -102,6 +102,8 @@ def test_configuration_is_found_upward_and_validated(tmp_path: Path) -> None:
     assert code == 2 and "results_from" in err and "must be one of" in err
     code, out, _ = invoke("diff", "-q", "--config", str(tmp_path / ".cardfix.toml"), str(card))
     assert code == 1 and "+base_model" in out.decode() and "+  results:" not in out.decode()
+    # An empty --config names no file: it searched upward instead, and took the bad file above.
+    assert invoke("diff", "--config", "", str(card))[1:] == (b"", "cardfix: --config: an empty value names no file\n")
 
 
 def test_exclude_globs_from_configuration(tree: Path, tmp_path: Path) -> None:
