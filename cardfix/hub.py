@@ -417,8 +417,8 @@ def _http_reason(status: int | None, exc: HfHubHTTPError) -> str:
         return "rate limited, still after the retries (HTTP 429)"
     if status is not None and status >= 500:
         return f"server error (HTTP {status})"
-    said = getattr(exc, "server_message", None)  # (a 400's text is "...\n\nBad request:\n" and then this)
-    return f"HTTP {status}: {_first_line(exc)}" + (f" {_first_line(ValueError(said))}" if said else "")
+    said = _text_line(getattr(exc, "server_message", None) or "")  # (a 400's text puts it after "Bad request:\n")
+    return f"HTTP {status}: {_first_line(exc)}" + (f" {said}" if said else "")
 
 
 def _status(exc: BaseException) -> int | None:
@@ -434,7 +434,12 @@ def _header(exc: BaseException, name: str) -> str | None:
 
 
 def _first_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return _text_line(str(exc)) or type(exc).__name__
+
+
+def _text_line(text: str) -> str:
+    """The first line of `text` that is not blank, stripped ('' if none)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def _redact(text: str, token: str | None) -> str:
