@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cardfix.card import Card, CardError, count_lines, decode, parse_text
+from cardfix.card import BREAK_RE, COUNTED_LOOKUPS, Card, CardError, count_lines, decode, parse_text
 
 
 @pytest.mark.parametrize(("body", "yaml_text", "card"), [
@@ -28,8 +28,14 @@ def test_binary_and_non_utf8_cards_are_refused_with_the_whole_reason() -> None:
     assert str(latin1.value) == "not UTF-8 (invalid byte at offset 3)"
 
 
-@example("a\nb", 0)  # the start of the body: no line before it
-@given(st.text(alphabet="ab\r\n", max_size=30), st.integers(-40, 40))
-def test_lines_before_an_offset_are_counted_as_count_lines_counts_them(body: str, offset: int) -> None:
+@example("a\nb", [0])  # the start of the body: no line before it
+@example("a\r\nb\rc\n", [2, 3, 4, 5, -1, -3])  # a CRLF counted once, a lone CR, an offset inside a CRLF
+@given(st.text(alphabet="ab\r\n", max_size=30), st.lists(st.integers(-40, 40), min_size=1,
+                                                        max_size=3 * COUNTED_LOOKUPS))
+def test_lines_before_an_offset_are_the_breaks_in_the_text_before_it(body: str, offsets: list[int]) -> None:
+    """Counted directly for a card's first lookups, then by bisection: the same answers either way."""
     card = Card("", "", "", "", body, "\n")
-    assert card.body_lines_before(offset) == count_lines(body, offset)
+    for offset in offsets:
+        breaks = len(BREAK_RE.findall(body[:offset]))
+        assert count_lines(body, offset) == breaks
+        assert card.body_lines_before(offset) == breaks
