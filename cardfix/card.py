@@ -54,7 +54,9 @@ class Card:
     tail: str  # the newline before the closing `---`, the fence and its line end
     body: str
     newline: str
-    unclosed: bool = False  # opened with `---` but never closed: the Hub reads no metadata and the YAML is body
+    # Opened with `---` but never closed, or opened after a second BOM (which the Hub does not skip): the Hub
+    # reads no metadata and the YAML is body.
+    unclosed: bool = False
 
     @property
     def has_front_matter(self) -> bool:
@@ -122,9 +124,22 @@ def parse_text(text: str) -> Card:
     newline = detect_newline(rest)
     split = split_front_matter(rest)
     if split is None:
-        return Card(bom, "", "", "", rest, newline, OPENING_RE.match(rest) is not None)
+        return Card(bom, "", "", "", rest, newline, OPENING_RE.match(_past_boms(rest)) is not None)
     opening, closing, end = split
     return Card(bom, rest[:opening], rest[opening:closing], rest[closing:end], rest[end:], newline)
+
+
+def _past_boms(text: str) -> str:
+    """The text after its leading blanks and byte-order marks (the Hub skips neither a BOM after the first)."""
+    rest = text.lstrip()
+    while rest.startswith(BOM):
+        rest = rest[1:].lstrip()
+    return rest
+
+
+def opens_after_bom(body: str) -> bool:
+    """Whether a body the Hub reads no front matter from starts, after blanks, with another BOM."""
+    return body.lstrip().startswith(BOM)
 
 
 def split_front_matter(text: str) -> tuple[int, int, int] | None:

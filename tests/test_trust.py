@@ -18,6 +18,9 @@ from cardfix.resources import id_list
 from cardfix.yaml_read import parse_front_matter
 from tests.conftest import all_corpus_cards, needs_corpus
 
+TRAINER_COMMENT = ("<!-- This model card has been generated automatically according to the information the Trainer had "
+                   "access to. You\nshould probably proofread and complete it, then remove this comment. -->")
+
 GENERATED = ("generated_from_trainer", "generated_from_keras_callback",
              "This model card has been generated automatically", "<!-- Provide a quick summary of what the model")
 SUMMARY = re.compile(r"It achieves the following results on the evaluation set:[^\n]*\n((?:- [^\n]*\n?)+)")
@@ -154,6 +157,19 @@ def test_an_unclosed_front_matter_gets_no_second_block(runs: list[Run]) -> None:
     unclosed = [r for r in runs if parse_text(r.before).unclosed]
     assert [r.name for r in unclosed if r.after.count("\n---") > r.before.count("\n---")
             or not r.after.startswith(r.before[:3])] == []
+
+
+@pytest.mark.parametrize("boms", ["\ufeff\ufeff", "\ufeff\ufeff\ufeff", " \ufeff"])
+def test_a_front_matter_after_a_second_bom_gets_no_second_block(boms: str) -> None:
+    """One BOM is the file's encoding mark; the Hub reads no metadata after a second (or after a blank), and a
+    new block above would leave the old YAML in the body as text."""
+    card = f"{boms}---\ntags:\n- generated_from_trainer\n---\n{TRAINER_COMMENT}\n# m\n"
+    result = repair(card)
+    assert result.text == card
+    refused = [f.message for f in result.findings if f.code == "CF103"]
+    assert len(refused) == 1 and refused[0].endswith("no UTF-8 reader removes, so the Hub reads no metadata; "
+                                                     "remove that mark first, metadata left as it is")
+    assert parse_text(card.replace(boms, "\ufeff", 1)).front_matter  # one BOM: read as front matter
 
 
 @pytest.mark.parametrize("path", ["common6/checkpoint-3500", "./checkpoint-1000", "checkpoint-20000"])
