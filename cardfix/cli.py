@@ -529,8 +529,8 @@ def hub_command(
             metavar="REPO_ID", help="Model repositories (ORG/NAME).", show_default=False)] = None,
         author: Annotated[Optional[str], typer.Option(metavar="ORG", help="Every model of this account.")] = None,
         search: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Every model whose id has TEXT.")] = None,
-        from_file: Annotated[Optional[str], typer.Option(
-            "--from", metavar="FILE", help="Repository ids, one a line (- for stdin).")] = None,
+        from_files: Annotated[Optional[list[str]], typer.Option(
+            "--from", metavar="FILE", help="Repository ids, one a line (- for stdin); repeatable.")] = None,
         push: Annotated[Optional[str], typer.Option(
             metavar="pr|commit", help="Open a pull request, or commit; default: print the diffs.")] = None,
         max_prs: Annotated[Optional[int], typer.Option(
@@ -547,7 +547,7 @@ def hub_command(
     try:
         settings = api.settings_from(["."], common.flags)
         options = hub.HubOptions(push=push, max_prs=max_prs, report=common.report)
-        ids = hub.repo_ids(repo_ids or (), author=author, search=search, from_file=from_file, options=options)
+        ids = hub.repo_ids(repo_ids or (), author=author, search=search, from_files=from_files or (), options=options)
         for outcome in hub.repair_repos(ids, settings, options):
             tally.add(outcome)
             if diff := outcome.diff():

@@ -162,20 +162,23 @@ class HubTally:
 
 
 def repo_ids(given: Sequence[str] = (), *, author: str | None = None, search: str | None = None,
-             from_file: str | None = None, options: HubOptions | None = None) -> Iterator[str]:
-    """The repositories a run names: ids given, then those of `from_file` (one a line, `#` comments; `-` is
-    stdin), then the Hub's listing for `author` and/or `search` (both: models matching both)."""
-    if not (given or author or search or from_file):
+             from_files: Sequence[str] = (), options: HubOptions | None = None) -> Iterator[str]:
+    """The repositories a run names: ids given, then those of each of `from_files` in turn (one a line, `#`
+    comments; `-` is stdin), then the Hub's listing for `author` and/or `search` (both: models matching both)."""
+    if not (given or author or search or from_files):
         raise HubError("hub: name the repositories: REPO_ID..., --author, --search or --from")
-    lines: Iterable[str] = ()
-    if from_file is not None:
-        try:
-            lines = sys.stdin if from_file == "-" else read_user_file(Path(from_file)).removeprefix(BOM).splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise HubError(f"cannot read --from {from_file}: {getattr(exc, 'strerror', None) or exc}") from None
+    files: list[Iterable[str]] = [_ids_of(path) for path in from_files]  # (every file read before the run starts)
     listed = _listing(author, search, options or HubOptions()) if author or search else iter(())
-    named = (line.strip() for line in itertools.chain(given, lines))
+    named = (line.strip() for line in itertools.chain(given, *files))
     return itertools.chain((n for n in named if n and not n.startswith("#")), listed)
+
+
+def _ids_of(path: str) -> Iterable[str]:
+    """The lines of a --from file (stdin, read as the run goes, for `-`)."""
+    try:
+        return sys.stdin if path == "-" else read_user_file(Path(path)).removeprefix(BOM).splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HubError(f"cannot read --from {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _listing(author: str | None, search: str | None, options: HubOptions) -> Iterator[str]:

@@ -229,6 +229,11 @@ def test_repositories_from_a_listing_and_a_file(hub: FakeHub, tmp_path: Path) ->
     # the file's ids, then the listing (author and search: both must match); each repository once
     assert _infos_asked(hub, "--author", "acme", "--search", "bert", "--from", str(listed)) == [
         "other/bert-z", "acme/gpt-y", "acme/bert-x"]
+    more = tmp_path / "more.txt"
+    more.write_text("acme/bert-x\n")
+    # --from again adds its file's ids, in the order given (it used to replace the first file)
+    assert _infos_asked(hub, "--from", str(more), "--from", str(listed)) == [
+        "acme/bert-x", "other/bert-z", "acme/gpt-y"]
 
 
 def _infos_asked(hub: FakeHub, *args: str) -> list[str]:
