@@ -58,9 +58,21 @@ def find_config(start: Path) -> Path | None:
         if dot.is_file():
             return dot
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "[tool.cardfix" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        if pyproject.is_file() and _configures_cardfix(pyproject.read_text(encoding="utf-8", errors="replace")):
             return pyproject
     return None
+
+
+def _configures_cardfix(text: str) -> bool:
+    """Whether a pyproject.toml has a `tool.cardfix` key, in any TOML spelling (`[tool.cardfix]`, a dotted key,
+    an inline table); one that does not parse but names `[tool.cardfix` is taken too, so its error is shown."""
+    if "cardfix" not in text:  # (most projects: no need to parse)
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return "[tool.cardfix" in text
+    return isinstance(tool, dict) and "cardfix" in tool
 
 
 NOT_REGULAR = "not a regular file"  # (a FIFO, a device, a socket: what no card, configuration or report is)
@@ -80,7 +92,10 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("cardfix", {})
+        tool = data.get("tool", {})
+        data = tool.get("cardfix", {}) if isinstance(tool, dict) else {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: tool.cardfix must be a table ([tool.cardfix])")
     for key, value in data.items():
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(KEYS))})")

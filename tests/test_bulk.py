@@ -106,6 +106,25 @@ def test_configuration_is_found_upward_and_validated(tmp_path: Path) -> None:
     assert invoke("diff", "--config", "", str(card))[1:] == (b"", "cardfix: --config: an empty value names no file\n")
 
 
+@pytest.mark.parametrize(("pyproject", "found"), [
+    ('[tool]\ncardfix = {select = ["CF201"]}\n', "select"),  # an inline table
+    ('tool.cardfix.select = ["CF201"]\n', "select"),  # a dotted key
+    ("[tool]\ncardfix = 5\n", "tool.cardfix must be a table ([tool.cardfix])"),
+    ('[tool.cardfix]\nselect = ["CF201"\n', "cannot read configuration"),  # no TOML
+])
+def test_every_toml_spelling_of_tool_cardfix_is_the_configuration(tmp_path: Path, pyproject: str, found: str) -> None:
+    card = tmp_path / "README.md"
+    card.write_text((ROOT / "golden" / "trainer-unknown-dataset.in.md").read_text())
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    code, out, err = invoke("diff", "-q", str(card))
+    if found == "select":  # only CF201 ran
+        assert code == 1 and "+  results:" in out.decode() and "base_model" not in out.decode()
+    else:
+        assert code == 2 and err.count("\n") == 1 and f"pyproject.toml: {found}" in err
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["cardfix"]\n')  # names cardfix, no table
+    assert "+base_model" in invoke("diff", "-q", str(card))[1].decode()
+
+
 def test_exclude_globs_from_configuration(tree: Path, tmp_path: Path) -> None:
     config = tmp_path / "cfg.toml"
     config.write_text('exclude = ["org0", "org1"]\n')
