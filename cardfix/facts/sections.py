@@ -8,6 +8,7 @@ import regex
 
 from cardfix.facts.lines import Line
 
+PLACEHOLDER_MAX = 80  # characters: a section's text any longer is no placeholder
 PLACEHOLDER_RE = regex.compile(r"^\s*\[?\s*more\s+information\s+needed\s*\.?\s*\]?\s*$", regex.IGNORECASE)
 
 
@@ -22,7 +23,7 @@ class Section(NamedTuple):
 
 def placeholder_text(content: str) -> bool:
     """The whole text of a section is a placeholder such as "More information needed"."""
-    return len(content) < 80 and PLACEHOLDER_RE.match(content) is not None
+    return len(content) < PLACEHOLDER_MAX and PLACEHOLDER_RE.match(content) is not None
 
 
 def read_sections(body: str) -> list[Section]:
@@ -49,10 +50,12 @@ def read_sections(body: str) -> list[Section]:
 def _marked_line_starts(body: str) -> list[int]:
     """Starts of lines whose first character (after up to 3 spaces) is #, ` or ~ (str.find, not a scan)."""
     starts = set()
+    carriage_returns = "\r" in body  # (else rfind("\r") would scan back to the start at every mark)
     for mark in "#`~":
         pos = body.find(mark)
         while pos != -1:
-            line_start = max(body.rfind("\n", 0, pos), body.rfind("\r", 0, pos)) + 1
+            line_feed = body.rfind("\n", 0, pos)
+            line_start = (max(line_feed, body.rfind("\r", 0, pos)) if carriage_returns else line_feed) + 1
             if pos - line_start <= 3 and not body[line_start:pos].strip(" "):
                 starts.add(line_start)
             pos = body.find(mark, pos + 1)
@@ -85,7 +88,7 @@ def _sections_from(body: str, headings: list[tuple[int, str, Line]]) -> list[Sec
     sections = []
     for i, (level, title, line) in enumerate(headings):
         end = headings[i + 1][2].start if i + 1 < len(headings) else len(body)
-        content = body[line.stop : end]
-        placeholder = placeholder_text(content)
+        # (a long text is no placeholder: not copied to be matched)
+        placeholder = end - line.stop < PLACEHOLDER_MAX and placeholder_text(body[line.stop : end])
         sections.append(Section(level, title, line, line.stop, end, placeholder))
     return sections
