@@ -152,7 +152,7 @@ def run(card: Card, rules: Sequence[Rule], options: Options, *, verify: bool = T
     nothing. `strict=True` re-runs every rule after any change (see the module's docstring).
     """
     front_matter = parse_front_matter(card.front_matter)
-    start = State(card, front_matter, Origin(card), front_matter.data)
+    start = State(card, front_matter, Origin(card), front_matter.data, body=BodyFacts(card.body))
     plan = plan_for(rules, strict)
     if not strict and plan.for_every_card is not plan.levels and not start.facts.made_by_any:
         # A card no known generator wrote (most of a Hub dump): the rules that apply only to some
