@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cardfix.api import settings
-from cardfix.arrow import COLUMNS, check_schema, repair_rows
+from cardfix.arrow import COLUMNS, PATH_COLUMN, check_schema, repair_rows
 from cardfix.core import Result, error
 from cardfix.files import output_file
 from cardfix.options import Options
@@ -90,10 +90,13 @@ def _open(file: Path) -> pq.ParquetFile:
     return reader
 
 
-def _file_batches(file: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _file_batches(file: Path, batch_rows: int, only_cards: bool = False) -> Iterator[pa.RecordBatch]:
+    """The file's batches; `only_cards`: only the columns a repair reads (`card`, `modelId`), not the rest."""
     reader = _open(file)
+    names = reader.schema_arrow.names
+    columns = [name for name in (CARD_COLUMN, PATH_COLUMN) if name in names] if only_cards else None
     try:
-        yield from reader.iter_batches(batch_size=batch_rows)
+        yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
     except (pa.ArrowException, OSError) as exc:  # a row group that cannot be read
         raise DumpError(file, f"cannot be read as parquet: {exc}") from None
 
@@ -107,7 +110,7 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
     row = 0
     for file in dump_files(path):
         try:
-            for batch in _file_batches(file, batch_rows):
+            for batch in _file_batches(file, batch_rows, only_cards=True):
                 for result in repair_rows(batch, CARD_COLUMN, chosen, check):
                     name = result.path if result.path is not None else f"row {row}"
                     row += 1

@@ -73,16 +73,19 @@ def test_check_reads_a_dump_batch_by_batch(dump: Path, monkeypatch: pytest.Monke
     from cardfix import dumps
 
     sizes: list[int] = []
+    columns: set[str] = set()
     real = dumps._file_batches
 
-    def counting(file: Path, batch_rows: int):  # type: ignore[no-untyped-def]
-        for batch in real(file, 50):
+    def counting(file: Path, batch_rows: int, only_cards: bool = False):  # type: ignore[no-untyped-def]
+        for batch in real(file, 50, only_cards):
             sizes.append(batch.num_rows)
+            columns.update(batch.schema.names)
             yield batch
 
     monkeypatch.setattr(dumps, "_file_batches", counting)
     invoke("check", "-q", str(dump))
     assert sizes and max(sizes) <= 50 and sum(sizes) == pq.read_table(dump).num_rows
+    assert len(pq.read_schema(dump).names) > 2 and columns == {"card", "modelId"}  # (the other columns not decoded)
 
 
 def test_stats_of_a_dump_skip_what_stats_of_the_same_files_skip(dump: Path, tmp_path: Path) -> None:
