@@ -130,16 +130,21 @@ def parse_text(text: str) -> Card:
 
 
 def _past_boms(text: str) -> str:
-    """The text after its leading blanks and byte-order marks (the Hub skips neither a BOM after the first)."""
+    """The text after its leading blanks and byte-order marks (huggingface_hub's reader skips neither a BOM that
+    is not the file's first character, nor a blank before one)."""
     rest = text.lstrip()
     while rest.startswith(BOM):
         rest = rest[1:].lstrip()
     return rest
 
 
-def opens_after_bom(body: str) -> bool:
-    """Whether a body the Hub reads no front matter from starts, after blanks, with another BOM."""
-    return body.lstrip().startswith(BOM)
+def unread_opening(body: str) -> str | None:
+    """Why the front matter a body without any opens with is not read: "bom" (it opens after a byte-order mark
+    that is not the file's first character), "bom+unclosed" (and is not closed either), or None (neither: no
+    opening, or one that is only not closed)."""
+    if not body.lstrip().startswith(BOM):
+        return None
+    return "bom" if split_front_matter(_past_boms(body)) is not None else "bom+unclosed"
 
 
 def split_front_matter(text: str) -> tuple[int, int, int] | None:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from cardfix.card import Card, opens_after_bom
+from cardfix.card import Card, unread_opening
 from cardfix.edits import (
     BodyEdit,
     Edit,
@@ -55,8 +55,15 @@ ENGINE_CODE, ENGINE_NAME = "CF000", "engine"
 # A new block on top would leave the old YAML in the body as text: the author must close it first.
 UNCLOSED = ("the front matter is not closed as the Hub reads it (no `---` line followed by a line feed or the "
             "end of the file), so the Hub reads no metadata; close it first, metadata left as it is")
-SECOND_BOM = ("the front matter opens after a second byte-order mark (U+FEFF), which no UTF-8 reader removes, so "
-              "the Hub reads no metadata; remove that mark first, metadata left as it is")
+# Where it opens after a byte-order mark that is not the file's first character (huggingface_hub's reader removes
+# only that one; whether the Hub's server reads past another is not known): by unread_opening's answer.
+AFTER_BOM = {
+    "bom": ("the front matter opens after a byte-order mark (U+FEFF) that is not the file's first character, "
+            "where huggingface_hub reads no metadata; remove that mark first, metadata left as it is"),
+    "bom+unclosed": ("the front matter opens after a byte-order mark (U+FEFF) that is not the file's first "
+                     "character, where huggingface_hub reads no metadata, and no `---` line closes it; remove that "
+                     "mark and close it first, metadata left as it is"),
+}
 
 
 @dataclass(frozen=True)
@@ -353,7 +360,8 @@ def _held(outcome: Outcome) -> Outcome:
 def _own_problem(state: State, body: Sequence[BodyEdit], front: Sequence[Pending], log: _Run) -> str | None:
     """Why one rule's edits cannot be applied at all, whatever the other rules do."""
     if front and state.card.unclosed:
-        return SECOND_BOM if opens_after_bom(state.card.body) else UNCLOSED
+        why = unread_opening(state.card.body)
+        return UNCLOSED if why is None else AFTER_BOM[why]
     unreadable = next((p.edit for p in front if p.edit in log.unreadable), None)
     if unreadable is not None:
         return _unreadable(unreadable)

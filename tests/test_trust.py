@@ -159,17 +159,21 @@ def test_an_unclosed_front_matter_gets_no_second_block(runs: list[Run]) -> None:
             or not r.after.startswith(r.before[:3])] == []
 
 
-@pytest.mark.parametrize("boms", ["\ufeff\ufeff", "\ufeff\ufeff\ufeff", " \ufeff"])
-def test_a_front_matter_after_a_second_bom_gets_no_second_block(boms: str) -> None:
-    """One BOM is the file's encoding mark; the Hub reads no metadata after a second (or after a blank), and a
-    new block above would leave the old YAML in the body as text."""
-    card = f"{boms}---\ntags:\n- generated_from_trainer\n---\n{TRAINER_COMMENT}\n# m\n"
+@pytest.mark.parametrize(("boms", "closed"), [("\ufeff\ufeff", True), ("\ufeff\ufeff\ufeff", True),
+                                              (" \ufeff", True), ("\n\ufeff", True), ("\ufeff\ufeff", False)])
+def test_a_front_matter_after_a_bom_that_does_not_start_the_file_gets_no_second_block(boms: str, closed: bool) -> None:
+    """A BOM that starts the file is its encoding mark; after any other (a second, or one after a blank line),
+    huggingface_hub reads no metadata, and a new block above would leave the old YAML in the body as text."""
+    card = f"{boms}---\ntags:\n- generated_from_trainer\n{'---' if closed else ''}\n{TRAINER_COMMENT}\n# m\n"
     result = repair(card)
     assert result.text == card
     refused = [f.message for f in result.findings if f.code == "CF103"]
-    assert len(refused) == 1 and refused[0].endswith("no UTF-8 reader removes, so the Hub reads no metadata; "
-                                                     "remove that mark first, metadata left as it is")
-    assert parse_text(card.replace(boms, "\ufeff", 1)).front_matter  # one BOM: read as front matter
+    assert len(refused) == 1 and "fix not applied: the front matter opens after a byte-order mark (U+FEFF) that is " \
+        "not the file's first character, where huggingface_hub reads no metadata" in refused[0]
+    assert refused[0].endswith("remove that mark first, metadata left as it is" if closed else
+                               "no `---` line closes it; remove that mark and close it first, metadata left as it is")
+    if closed:  # the same card with one BOM that starts it: read as front matter
+        assert parse_text(card.replace(boms, "\ufeff", 1)).front_matter
 
 
 @pytest.mark.parametrize("path", ["common6/checkpoint-3500", "./checkpoint-1000", "checkpoint-20000"])
