@@ -65,13 +65,13 @@ def find_config(start: Path) -> Path | None:
 
 def _configures_cardfix(text: str) -> bool:
     """Whether a pyproject.toml has a `tool.cardfix` key, in any TOML spelling (`[tool.cardfix]`, a dotted key,
-    an inline table); one that does not parse but names `[tool.cardfix` is taken too, so its error is shown."""
+    an inline table); one that does not parse but names `tool.cardfix` is taken too, so its error is shown."""
     if "cardfix" not in text:  # (most projects: no need to parse)
         return False
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:
-        return "[tool.cardfix" in text
+        return "tool.cardfix" in text
     return isinstance(tool, dict) and "cardfix" in tool
 
 

@@ -111,6 +111,7 @@ def test_configuration_is_found_upward_and_validated(tmp_path: Path) -> None:
     ('tool.cardfix.select = ["CF201"]\n', "select"),  # a dotted key
     ("[tool]\ncardfix = 5\n", "tool.cardfix must be a table ([tool.cardfix])"),
     ('[tool.cardfix]\nselect = ["CF201"\n', "cannot read configuration"),  # no TOML
+    ('tool.cardfix.select = ["CF201"\n', "cannot read configuration"),  # no TOML, a dotted key
 ])
 def test_every_toml_spelling_of_tool_cardfix_is_the_configuration(tmp_path: Path, pyproject: str, found: str) -> None:
     card = tmp_path / "README.md"
