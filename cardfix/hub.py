@@ -175,6 +175,8 @@ def repo_ids(given: Sequence[str] = (), *, author: str | None = None, search: st
 
 def _ids_of(path: str) -> Iterable[str]:
     """The lines of a --from file (stdin, read as the run goes, for `-`)."""
+    if not path:
+        raise HubError("--from: an empty value names no file")
     try:
         return sys.stdin if path == "-" else read_user_file(Path(path)).removeprefix(BOM).splitlines()
     except (OSError, UnicodeDecodeError) as exc:

@@ -304,5 +304,6 @@ def test_odd_ids_retry_after_and_files_are_one_line_each(hub: FakeHub, waits: li
     for option in ("--from", "--report", "--config"):  # a FIFO would block the run
         code, _, err = invoke("hub", "acme/a", option, str(fifo))
         assert code == 2 and "not a regular file" in err and len(err.strip().splitlines()) == 1, option
+    assert invoke("hub", "acme/a", "--from", "")[::2] == (2, "cardfix: --from: an empty value names no file\n")
     monkeypatch.setenv("HF_ENDPOINT", "http://[::1")
     assert invoke("hub", "acme/a")[2] == "cardfix: HF_ENDPOINT='http://[::1' cannot be used: Invalid IPv6 URL\n"
