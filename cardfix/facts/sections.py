@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import regex
@@ -26,29 +27,34 @@ def placeholder_text(content: str) -> bool:
     return len(content) < PLACEHOLDER_MAX and PLACEHOLDER_RE.match(content) is not None
 
 
+# An ATX heading at a line start (CommonMark: up to 3 spaces, 1-6 #, a space or tab), and the rest of its line.
+HEADING_LINE_RE = re.compile(r" {0,3}(#{1,6})[ \t]([^\r\n]*)")
+
+
 def read_sections(body: str) -> list[Section]:
     """Headings outside code fences, read only at the lines that can hold one (found with str.find)."""
     headings: list[tuple[int, str, Line]] = []
     fence: str | None = None
     for start in _marked_line_starts(body):
-        stop = _next_line(body, start)
-        line = body[start:stop].rstrip("\r\n")
-        text = line.lstrip(" ")
-        if text.startswith(("```", "~~~")):
-            marker = text[: len(text) - len(text.lstrip(text[0]))]
-            if fence is None:
-                fence = marker[:3]
-            elif marker.startswith(fence):
-                fence = None
-            continue
-        heading = _heading(text) if fence is None else None
-        if heading is not None:
-            headings.append((heading[0], heading[1], Line(start, start + len(line), stop)))
+        heading = HEADING_LINE_RE.match(body, start)
+        if heading is None:  # a fence, or a line that only starts with a mark
+            text = body[start : _next_line(body, start)].rstrip("\r\n").lstrip(" ")
+            if text.startswith(("```", "~~~")):
+                marker = text[: len(text) - len(text.lstrip(text[0]))]
+                if fence is None:
+                    fence = marker[:3]
+                elif marker.startswith(fence):
+                    fence = None
+        elif fence is None:
+            end = heading.end()
+            stop = end + 2 if body.startswith("\r\n", end) else end + 1 if end < len(body) else end
+            headings.append((len(heading.group(1)), _title(heading.group(2)), Line(start, end, stop)))
     return _sections_from(body, headings)
 
 
 def _marked_line_starts(body: str) -> list[int]:
-    """Starts of lines whose first character (after up to 3 spaces) is #, ` or ~ (str.find, not a scan)."""
+    """Starts of lines whose first character (after up to 3 spaces) is #, ` or ~ (str.find, not a scan). After
+    a mark, the rest of its line is skipped: no later character of it can be a line's first."""
     starts = set()
     carriage_returns = "\r" in body  # (else rfind("\r") would scan back to the start at every mark)
     for mark in "#`~":
@@ -58,7 +64,7 @@ def _marked_line_starts(body: str) -> list[int]:
             line_start = (max(line_feed, body.rfind("\r", 0, pos)) if carriage_returns else line_feed) + 1
             if pos - line_start <= 3 and not body[line_start:pos].strip(" "):
                 starts.add(line_start)
-            pos = body.find(mark, pos + 1)
+            pos = body.find(mark, _next_line(body, pos) if carriage_returns else body.find("\n", pos) + 1 or len(body))
     return sorted(starts)
 
 
@@ -71,17 +77,13 @@ def _next_line(body: str, start: int) -> int:
     return lf + 1 if lf >= 0 else len(body)
 
 
-def _heading(text: str) -> tuple[int, str] | None:
-    """An ATX heading's level and title (CommonMark: 1-6 #, then a space; an optional closing #s run)."""
-    level = len(text) - len(text.lstrip("#"))
-    rest = text[level:]
-    if not 1 <= level <= 6 or rest[:1] not in (" ", "\t"):
-        return None
+def _title(rest: str) -> str:
+    """A heading's title from the text after its #s and first blank, without an optional closing #s run."""
     title = rest.strip(" \t")
     closing = title.rstrip("#")
     if closing != title and (not closing or closing[-1] in " \t"):
         title = closing.rstrip(" \t")
-    return level, title
+    return title
 
 
 def _sections_from(body: str, headings: list[tuple[int, str, Line]]) -> list[Section]:
