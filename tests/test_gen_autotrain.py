@@ -127,7 +127,7 @@ def test_problem_type_is_read_on_its_own_line() -> None:
     found = problem_type(body)
     assert found is not None and found.text == "Entity Extraction" and body[found.start:].startswith("- Problem")
     assert problem_type("text - Problem type: Summarization\n") is None  # not a line of its own
-    assert problem_type("- Problem type: \n") is None
+    assert problem_type("- Problem type: \n") is None and problem_type("- Problem type: \t \t") is None
 
 
 @pytest.mark.parametrize(("body", "expected"), [

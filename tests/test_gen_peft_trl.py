@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import pytest
+import regex
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from cardfix import Options, repair
 from cardfix.edits import DeleteKey, SetKey, apply_to_data, changes_data, edit_path
@@ -71,6 +74,25 @@ def test_the_field_names_a_model_as_written(line: str, repo_id: str | None, text
     field = finetuned_from(f"# m\r\n\r\n{line}\r\n- **Repository:** x\r\n")
     assert field is not None and (field.repo_id, field.text) == (repo_id, text)
     assert not field.states_nothing
+
+
+# The definition the reader must agree with: the field's value runs to the end of its line, less the blanks
+# before the line end (a lazy value, as the reader once matched it).
+FIELD_DEFINITION = regex.compile(r"[ \t]*[-*+][ \t]+\*\*Finetuned from model(?: \[optional\])?:\*\*[ \t]*"
+                                 r"(?P<value>[^\r\n]*?)[ \t]*(?=\r\n|\r|\n|$)")
+
+
+@given(st.lists(st.sampled_from(["- ", "* ", "  ", "\t", "**Finetuned from model [optional]:**",
+                                  "**Finetuned from model:**", " ", "x", "`gpt2`", "[m](https://huggingface.co/o/m)",
+                                  "\n", "\r", "\r\n", "\x0b", "\u2028"]), max_size=12).map("".join))
+@example("- **Finetuned from model:** org/m \t \r\n")  # blanks before a CRLF
+@example("* **Finetuned from model [optional]:**\t")  # no value, at the end of the text
+def test_the_field_reads_as_its_definition(body: str) -> None:
+    field = finetuned_from(body)
+    starts = [m.start() for m in regex.finditer(r"^|(?<=[\r\n])", body)]  # (a field is at a line's start)
+    match = next((m for s in starts if (m := FIELD_DEFINITION.match(body, s)) is not None), None)
+    assert (field.value, field.start, field.end) == (match.group("value"), *match.span("value")) if match else \
+        field is None
 
 
 @pytest.mark.parametrize("value", [PLACEHOLDER, "", "None", "N/A", "-", "`none`"])

@@ -20,7 +20,7 @@ from cardfix.facts.sections import Section
 
 METRICS_TITLE = "Validation Metrics"
 PROBLEM_TYPE = "- Problem type: "
-PROBLEM_TYPE_RE = regex.compile(r"- Problem type: [ \t]*(?P<value>[^\r\n]*?)[ \t]*(?=\r|\n|\Z)")
+PROBLEM_TYPE_RE = regex.compile(r"- Problem type: [ \t]*(?P<value>[^\r\n]*)")  # (less its trailing blanks)
 # One metric line of either layout; the key as the card shows it (`Macro F1`, `f1_macro`, `eval_loss`).
 METRIC_LINE_RE = regex.compile(r"(?:- )?(?P<key>[A-Za-z][\w .-]*?):[ \t]*(?P<value>[^\s:]+)[ \t]*")
 
@@ -53,8 +53,9 @@ def problem_type(body: str) -> ProblemType | None:
     pos = body.find(PROBLEM_TYPE)
     while pos != -1:
         match = PROBLEM_TYPE_RE.match(body, pos)
-        if match is not None and match.group("value") and (pos == 0 or body[pos - 1] in "\r\n"):
-            return ProblemType(match.group("value"), pos)
+        value = match.group("value").rstrip(" \t") if match is not None else ""
+        if value and (pos == 0 or body[pos - 1] in "\r\n"):
+            return ProblemType(value, pos)
         pos = body.find(PROBLEM_TYPE, pos + 1)
     return None
 
