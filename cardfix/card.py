@@ -54,8 +54,8 @@ class Card:
     tail: str  # the newline before the closing `---`, the fence and its line end
     body: str
     newline: str
-    # Opened with `---` but never closed, or opened after a second BOM (which the Hub does not skip): the Hub
-    # reads no metadata and the YAML is body.
+    # Opened with `---` but never closed, or opened after a byte-order mark that is not the file's first
+    # character (which huggingface_hub's reader does not skip): no metadata is read, and the YAML is body.
     unclosed: bool = False
 
     @property

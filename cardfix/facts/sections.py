@@ -64,7 +64,7 @@ def _marked_line_starts(body: str) -> list[int]:
             line_start = (max(line_feed, body.rfind("\r", 0, pos)) if carriage_returns else line_feed) + 1
             if pos - line_start <= 3 and not body[line_start:pos].strip(" "):
                 starts.add(line_start)
-            pos = body.find(mark, _next_line(body, pos) if carriage_returns else body.find("\n", pos) + 1 or len(body))
+            pos = body.find(mark, _next_line(body, pos))
     return sorted(starts)
 
 
