@@ -11,6 +11,9 @@ One process, CPU time (best of --repeat), cards/s and the ratio to huggingface_h
   second run    the hub mix after one `apply` (cards with nothing left to fix)
   no trainer card  the hub mix's cards no Trainer wrote: the set on which the code the Hub issue was filed
                 against measures the issue's "today" Hub-mix figures (bench/baseline.py)
+  hub template  300 cards of huggingface_hub's own model-card template (ModelCard.from_template, as
+                transformers' push_to_hub and PEFT write them), with varied metadata and nothing to fix: a
+                kind of card common on today's Hub that the corpus (early 2022) predates; in no set above
 Then the parquet path (a dump of the hub mix, `check` through cardfix.dumps) against the in-memory API on
 the same cards, and Dask on a LocalCluster of 2 worker processes against one process (wall time, the whole
 folder twice: a few seconds of work, so the cluster's fixed costs per compute do not decide the figure): the
@@ -167,7 +170,16 @@ def card_sets(repaired: Callable[[str], str], folder: Path = DEFAULT_CARDS) -> d
     others = [t for t in every if not any(tag in t for tag in GENERATED) and not t.startswith(SNAPSHOT_ERROR)]
     mix = others + trainer[: len(others) // 3]  # trainer cards a quarter of the mix
     return {"hub mix": mix, "whole folder": every, "trainer only": trainer,
-            "second run": [repaired(t) for t in mix], "no trainer card": others}
+            "second run": [repaired(t) for t in mix], "no trainer card": others, "hub template": template_cards()}
+
+
+def template_cards(count: int = 300) -> list[str]:
+    """Cards of huggingface_hub's default template, rendered by huggingface_hub itself (each distinct)."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    return [str(ModelCard.from_template(ModelCardData(
+        base_model=f"org{i % 7}/base-{i}", library_name=("transformers", "peft")[i % 2], license="apache-2.0",
+        datasets=[f"org/data-{i % 5}"] if i % 3 else None, language="en"))) for i in range(count)]
 
 
 if __name__ == "__main__":
