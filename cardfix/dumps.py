@@ -29,12 +29,6 @@ CARD_COLUMN = "card"
 BATCH_ROWS = 1024
 
 
-def is_dump(path: str) -> bool:
-    """A parquet file, or a folder holding some (and no README.md of its own to walk instead)."""
-    p = Path(path)
-    return p.suffix == ".parquet" or (p.is_dir() and any(p.glob("*.parquet")))
-
-
 def dump_files(path: str) -> list[Path]:
     p = Path(path)
     return sorted(p.glob("*.parquet")) if p.is_dir() else [p]
