@@ -45,7 +45,7 @@ from cardfix.facts import BodyFacts, Facts
 from cardfix.memo import cached, mypyc_attr
 from cardfix.options import Options
 from cardfix.ruleset import Rule
-from cardfix.splice import splice, splice_all
+from cardfix.splice import insert_keys, splice, splice_all
 from cardfix.suppress import Suppressions, outcome_without
 from cardfix.yaml_read import FrontMatterError, ParsedFrontMatter, parse_front_matter
 
@@ -97,7 +97,7 @@ class State:
 
     @cached
     def facts(self) -> Facts:
-        view = ParsedFrontMatter(self.data, None, self.card.front_matter, self.front_matter.verified)
+        view = ParsedFrontMatter(self.data, None, self.card.front_matter)
         return Facts(self.card, view, self.fixed, self.origin, self.body)
 
 
@@ -419,6 +419,11 @@ def _splice_pending(state: State, log: _Run) -> State:
     if not state.pending or not log.verify:
         return state
     edits = [p.edit for p in state.pending]
+    if state.front_matter.plain:  # new top-level keys only: each key's line read back (see insert_keys)
+        inserted = insert_keys(state.card.front_matter, state.front_matter.data, edits, state.card.newline)
+        if inserted is not None:
+            return replace(state, card=state.card.with_front_matter(inserted),
+                           front_matter=ParsedFrontMatter(state.data, text=inserted), pending=())
     try:
         text = splice_all(state.card.front_matter, state.front_matter.root, edits, state.card.newline, state.data)
         parsed = parse_front_matter(text)

@@ -9,8 +9,9 @@ from typing import Any
 import regex
 import yaml
 
-from cardfix.edits import DeleteKey, FrontMatterEdit, Path, SetKey, SetNode
+from cardfix.edits import DeleteKey, FrontMatterEdit, Path, SetKey, SetNode, same_data
 from cardfix.yaml_emit import Style, detect_style, render_key
+from cardfix.yaml_read import plain_block, top_level_keys
 
 
 def splice(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, newline: str,
@@ -29,7 +30,51 @@ def splice_all(text: str, root: yaml.MappingNode | None, edits: Sequence[FrontMa
     rewritten instead.
     """
     style = detect_style(root)
-    ops = [_op(text, root, edit, style, newline) for edit in _spliceable(root, edits, data)]
+    return _apply(text, [_op(text, root, edit, style, newline) for edit in _spliceable(root, edits, data)], newline)
+
+
+def insert_keys(text: str, data: Mapping[Any, Any], edits: Sequence[FrontMatterEdit], newline: str) -> str | None:
+    """`splice_all` of edits that each add a new top-level key with a scalar value, to front matter that
+    `plain_block` reads as `data`, checked without reading the whole text back. None for another edit or text,
+    or when a check fails (splice_all and a whole read-back then decide).
+
+    Why lighter checks suffice: plain_block reads such text line by line, and a key line at the root's indent
+    ends whatever came before it. So new lines that alone read as one key at the root's indent, put before
+    another top-level key's line or after the last line, add that key and change nothing else. Checked: each
+    key's new text starts at the root's indent and alone reads as its key and value, it goes at the start of a
+    top-level key's line or at the end, and the lines taken for the top-level keys are `data`'s keys, each
+    where the line says. (Tests compare this with the whole read-back, and plant bad lines and places.)
+    """
+    added = [e for e in edits if isinstance(e, SetKey) and not (isinstance(e.value, (list, dict)) and e.value)]
+    if newline != "\n" or len(added) != len(edits):
+        return None
+    indent, lines = top_level_keys(text)
+    if lines.keys() != data.keys() or len({e.key for e in added}) != len(added) or any(e.key in lines for e in added):
+        return None
+    pad = " " * indent
+    for key, start in lines.items():
+        if not (start == 0 or text[start - 1] == "\n") or not text.startswith(f"{pad}{key}:", start):
+            return None
+    keys = {key: (start + indent, indent) for key, start in lines.items()}
+    starts = set(lines.values())
+    ops = []
+    for edit in added:
+        op = _insert_top_level(text, keys, indent, edit, Style(), newline)
+        if not (op.append or (op.start in starts and op.text.endswith("\n"))) or (
+                len(op.text) - len(op.text.lstrip(" ")) != indent or not _reads_as(op.text, edit)):
+            return None
+        ops.append(op)
+    return _apply(text, ops, newline)
+
+
+def _reads_as(text: str, edit: SetKey) -> bool:
+    """Whether the text alone reads as the edit's key and value."""
+    data = plain_block(text)
+    return data is not None and list(data) == [edit.key] and same_data(data[edit.key], edit.value)
+
+
+def _apply(text: str, ops: Sequence[_Op], newline: str) -> str:
+    """The text with the ops: replacements back to front, then the appends at the end."""
     appends = sorted((op for op in ops if op.append), key=lambda op: op.rank)
     placed = sorted((op for op in ops if not op.append), key=lambda op: (op.start, op.rank))
     for first, second in zip(placed, placed[1:]):
@@ -103,7 +148,8 @@ def _op(text: str, root: yaml.MappingNode | None, edit: FrontMatterEdit, style: 
     if isinstance(edit, SetKey):
         pair = _find_pair(root, edit.key) if root is not None else None
         if pair is None:
-            return _insert_top_level(text, root, edit, style, newline)
+            return _insert_top_level(text, _top_keys(root), root.start_mark.column if root is not None else 0, edit,
+                                     style, newline)
         return _replace_pair(text, pair, edit.value, style, newline)
     parent = _node_at(root, edit.path[:-1])
     pair = _find_pair(parent, edit.path[-1]) if isinstance(parent, yaml.MappingNode) else None
@@ -188,21 +234,27 @@ def _delete_pair(text: str, root: yaml.MappingNode | None, key: str) -> _Op:
     return _Op(max(0, start - (2 if text.endswith("\r\n", 0, start) else 1)), end, "", (1, 0))
 
 
-def _insert_top_level(text: str, root: yaml.MappingNode | None, edit: SetKey, style: Style, newline: str) -> _Op:
+TopKeys = Mapping[str, tuple[int, int]]  # a top-level key's text: where the key starts (index, column)
+
+
+def _top_keys(root: yaml.MappingNode | None) -> dict[str, tuple[int, int]]:
+    if root is None:
+        return {}
+    return {k.value: (k.start_mark.index, k.start_mark.column) for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _insert_top_level(text: str, existing: TopKeys, root_column: int, edit: SetKey, style: Style, newline: str) -> _Op:
     rendered = render_key(edit.key, edit.value, style)
     position = edit.order.index(edit.key) if edit.key in edit.order else len(edit.order)
     later = edit.order[position + 1 :]
-    anchor = None
-    if root is not None:
-        existing = {k.value: k for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
-        # Before the first key in the file that the order puts after this one.
-        anchor = min((existing[k] for k in later if k in existing), key=lambda k: k.start_mark.index, default=None)
+    # Before the first key in the file that the order puts after this one.
+    anchor = min((existing[k] for k in later if k in existing), default=None)
     if anchor is not None:
-        column = anchor.start_mark.column
-        line_start = anchor.start_mark.index - column
-        if text[line_start : anchor.start_mark.index].strip() == "":
+        index, column = anchor
+        line_start = index - column
+        if text[line_start:index].strip() == "":
             block = " " * column + _indent_block(rendered, column, newline) + newline
             return _Op(line_start, line_start, block, (0, position))
-    column = root.start_mark.column if root is not None else 0
+    column = root_column
     block = " " * column + _indent_block(rendered, column, newline)
     return _Op(len(text), len(text), block, (0, position), append=True)

@@ -30,15 +30,14 @@ MERGE_TAG = "tag:yaml.org,2002:merge"  # a plain `<<` key: merges, is no key of 
 class ParsedFrontMatter:
     """Front-matter data, and its node tree (positions for splices), composed only when asked for.
 
-    `verified` is False for data the engine computed after a splice instead of parsing: it checks
-    such data against a real parse of the final text before it trusts it.
+    `plain` says that `plain_block` read the text (so `top_level_keys` may be asked).
     """
 
-    def __init__(self, data: dict[str, Any], root: Any = _UNSET, text: str = "", verified: bool = True) -> None:
+    def __init__(self, data: dict[str, Any], root: Any = _UNSET, text: str = "", plain: bool = False) -> None:
         self.data = data
         self._root = root
         self.text = text
-        self.verified = verified
+        self.plain = plain
 
     @property
     def root(self) -> yaml.MappingNode | None:
@@ -64,7 +63,7 @@ def parse_front_matter(text: str) -> ParsedFrontMatter:
     """Parse YAML text into data plus its node tree; raise FrontMatterError with a one-line reason."""
     plain = plain_block(text)
     if plain is not None:
-        return ParsedFrontMatter(plain, _UNSET, text)  # (the node tree composed when a splice asks for it)
+        return ParsedFrontMatter(plain, _UNSET, text, plain=True)  # (the node tree composed when a splice asks)
     try:
         root = _compose(text)
         # Before constructing: the constructor expands merge keys (`<<: *b`) into the node tree in place.
@@ -249,6 +248,27 @@ def _tokens(text: str) -> list[_Token]:
             raise _NotPlain
         tokens.append((indent, False, key, value))
     return tokens
+
+
+def top_level_keys(text: str) -> tuple[int, dict[str, int]]:
+    """Of front matter that `plain_block` reads: the root's indent, and each top-level key's text with the
+    offset where its line starts. In that style a line at the root's indent
+    that is no `- ` item is a top-level key: nested mappings sit deeper, and a sequence at the root's indent
+    holds only items."""
+    indent = -1
+    keys: dict[str, int] = {}
+    start = 0
+    for raw in text.split("\n"):
+        line = raw.rstrip(" ")
+        rest = line.lstrip(" ")
+        if rest and rest[0] != "#":
+            if indent < 0:
+                indent = len(line) - len(rest)
+            if len(line) - len(rest) == indent and rest[:2] != "- " and rest != "-":
+                colon = rest.find(": ")
+                keys[rest[:colon] if colon >= 0 else rest[:-1]] = start
+        start += len(raw) + 1
+    return indent, keys
 
 
 def _readable(text: str) -> bool:

@@ -203,9 +203,18 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_apply_reads_the_front_matter_back_once_per_pass_that_spliced(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = _count_parses(monkeypatch)
+    # (A comment after a value: not the plain block style, whose new keys are checked line by line, below.)
+    result = _run("---\nz: 0 # c\n---\nx\n", _rule("CF901", _set_key("a", 1, "a")),
+                  _rule("CF902", _set_key("b", 2, "b")))
+    assert result.card.render() == "---\nz: 0 # c\na: 1\nb: 2\n---\nx\n"
+    assert parsed == ["z: 0 # c", "z: 0 # c\na: 1\nb: 2"]  # the input, then both splices read back together
+
+
+def test_new_keys_in_plain_front_matter_are_read_back_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _count_parses(monkeypatch)
     result = _run("---\nz: 0\n---\nx\n", _rule("CF901", _set_key("a", 1, "a")), _rule("CF902", _set_key("b", 2, "b")))
     assert result.card.render() == "---\nz: 0\na: 1\nb: 2\n---\nx\n"
-    assert parsed == ["z: 0", "z: 0\na: 1\nb: 2"]  # the input, then both splices read back together
+    assert parsed == ["z: 0"]  # the input only (splice.insert_keys checks each new line)
 
 
 def test_check_splices_nothing_and_its_rules_read_the_data_the_edits_made(monkeypatch: pytest.MonkeyPatch) -> None:
