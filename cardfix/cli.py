@@ -27,7 +27,8 @@ import typer
 
 from cardfix import api, formats
 from cardfix.api import STDIN, ConfigError, Flags, Options, Result, Rule, RuleError, Settings
-from cardfix.files import describe_os_error, output_file
+from cardfix.config import describe_os_error
+from cardfix.files import output_file
 from cardfix.version import __version__
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -289,7 +290,7 @@ class Run:
         try:
             return open(self.common.report or "", "w", encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write the report {self.common.report}: {exc.strerror or exc}")
+            _fail(f"cannot write the report {self.common.report}: {describe_os_error(exc)}")
             raise  # unreachable: _fail exits
 
 

@@ -86,10 +86,25 @@ def read_user_file(path: Path, errors: str = "strict") -> str:
     return path.read_text(encoding="utf-8", errors=errors)
 
 
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as the end of a message: its reason, lower-case ("no such file or directory")."""
+    reason = exc.strerror or exc.__class__.__name__
+    return reason[0].lower() + reason[1:] if reason else "cannot read"
+
+
+def describe_read_error(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a file the user names could not be read: the OSError's reason, or where it is not UTF-8."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 (invalid byte at offset {exc.start})"
+    return describe_os_error(exc)
+
+
 def load_config(path: Path) -> Config:
     try:
         data = tomllib.loads(read_user_file(path))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {describe_read_error(exc)}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cardfix.card import CardError, card_text, too_big
-from cardfix.config import NOT_REGULAR
+from cardfix.config import NOT_REGULAR, describe_os_error
 from cardfix.core import Result, error, repair
 from cardfix.settings import Settings, path_matches, relative_to
 
@@ -33,11 +33,6 @@ class Target:
 
     path: str
     error: str | None = None
-
-
-def describe_os_error(exc: OSError) -> str:
-    reason = exc.strerror or exc.__class__.__name__
-    return reason[0].lower() + reason[1:] if reason else "cannot read"
 
 
 def repair_target(target: Target, settings: Settings, *, keep_text: bool = True) -> Result:

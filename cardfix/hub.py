@@ -38,7 +38,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils.tqdm import silent_tqdm
 
 from cardfix.card import BOM, CardError, card_text
-from cardfix.config import read_user_file
+from cardfix.config import describe_os_error, describe_read_error, read_user_file
 from cardfix.core import Result, repair
 from cardfix.diffs import unified_diff
 from cardfix.edits import Finding
@@ -180,7 +180,7 @@ def _ids_of(path: str) -> Iterable[str]:
     try:
         return sys.stdin if path == "-" else read_user_file(Path(path)).removeprefix(BOM).splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise HubError(f"cannot read --from {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise HubError(f"cannot read --from {path}: {describe_read_error(exc)}") from None
 
 
 def _listing(author: str | None, search: str | None, options: HubOptions) -> Iterator[str]:
@@ -228,7 +228,7 @@ def read_state(report: str | None) -> set[str]:
     try:
         lines = read_user_file(Path(report), errors="replace").split("\n")  # (a record may hold U+2028)
     except OSError as exc:
-        raise HubError(f"cannot read the report {report}: {exc.strerror or exc}") from None
+        raise HubError(f"cannot read the report {report}: {describe_os_error(exc)}") from None
     for line in lines:
         try:
             record = json.loads(line)
@@ -248,7 +248,7 @@ def _report_file(report: str | None) -> contextlib.AbstractContextManager[IO[str
             handle.write("\n")  # a killed run's torn last line ends here, not in the next record
         return handle
     except OSError as exc:
-        raise HubError(f"cannot write the report {report}: {exc.strerror or exc}") from None
+        raise HubError(f"cannot write the report {report}: {describe_os_error(exc)}") from None
 
 
 def _torn(report: str) -> bool:

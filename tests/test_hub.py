@@ -305,5 +305,15 @@ def test_odd_ids_retry_after_and_files_are_one_line_each(hub: FakeHub, waits: li
         code, _, err = invoke("hub", "acme/a", option, str(fifo))
         assert code == 2 and "not a regular file" in err and len(err.strip().splitlines()) == 1, option
     assert invoke("hub", "acme/a", "--from", "")[::2] == (2, "cardfix: --from: an empty value names no file\n")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"acme/caf\xe9\n")
+    gone = tmp_path / "gone"
+    assert [invoke("hub", "--from", str(p))[::2] for p in (latin, gone)] == [
+        (2, f"cardfix: cannot read --from {latin}: not UTF-8 (invalid byte at offset 8)\n"),
+        (2, f"cardfix: cannot read --from {gone}: no such file or directory\n")]
+    assert invoke("hub", "acme/a", "--config", str(gone))[::2] == (
+        2, f"cardfix: {gone}: cannot read configuration: no such file or directory\n")
+    assert invoke("hub", "acme/a", "--report", str(tmp_path))[::2] == (
+        2, f"cardfix: cannot read the report {tmp_path}: not a regular file\n")
     monkeypatch.setenv("HF_ENDPOINT", "http://[::1")
     assert invoke("hub", "acme/a")[2] == "cardfix: HF_ENDPOINT='http://[::1' cannot be used: Invalid IPv6 URL\n"
