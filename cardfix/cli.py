@@ -544,6 +544,7 @@ def hub_command(
     except ImportError as exc:
         _fail(f"hub needs huggingface_hub ({exc}): pip install 'cardfix[hub]'")
         return
+    hub.quiet_client_logs()
     tally = hub.HubTally()
     try:
         settings = api.settings_from(["."], common.flags)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import os
 import sys
 import time
@@ -35,6 +36,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.utils import logging as client_logging
 from huggingface_hub.utils.tqdm import silent_tqdm
 
 from cardfix.card import BOM, CardError, card_text
@@ -55,6 +57,14 @@ NETWORK_MODULES = ("httpx", "httpcore", "requests", "urllib3", "ssl", "socket") 
 
 class HubError(RuntimeError):
     """The run cannot go on (no token to push with, a listing or a report that cannot be read); one line."""
+
+
+def quiet_client_logs() -> None:
+    """For the command line: huggingface_hub's warnings (a listing's "Retrying in 1s [Retry 1/5]." lines)
+    are not cardfix's messages; what they end in reaches the user as cardfix's line. HF_HUB_VERBOSITY, the
+    client's own setting, still shows them."""
+    if not os.environ.get("HF_HUB_VERBOSITY"):
+        client_logging.set_verbosity(logging.ERROR)
 
 
 def pause(seconds: float) -> None:

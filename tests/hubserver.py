@@ -79,6 +79,7 @@ class FakeHub:
         self.commits: list[Commit] = []
         self.requests: list[tuple[str, str]] = []
         self.unknown: list[str] = []
+        self.listing_status: int | None = None  # an error status served for the model listing
         self.lock = threading.Lock()
         self.released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -216,6 +217,8 @@ class HubHandler(BaseHTTPRequestHandler):
         return self._json(200, {"type": "user", "name": self.hub.user, "auth": {"type": "access_token"}})
 
     def _listing(self, query: dict[str, str]) -> bool:
+        if self.hub.listing_status is not None:
+            return self._json(self.hub.listing_status, {"error": "listing unavailable"})
         author, search = query.get("author"), query.get("search", "")
         found = [{"id": r.repo_id, "sha": r.sha, "private": False} for r in self.hub.repos.values()
                  if (author is None or r.repo_id.split("/")[0] == author) and search in r.repo_id]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -234,6 +236,34 @@ def test_repositories_from_a_listing_and_a_file(hub: FakeHub, tmp_path: Path) ->
     # --from again adds its file's ids, in the order given (it used to replace the first file)
     assert _infos_asked(hub, "--from", str(more), "--from", str(listed)) == [
         "acme/bert-x", "other/bert-z", "acme/gpt-y"]
+
+
+@pytest.fixture()
+def client_log() -> Iterator[io.StringIO]:
+    """What huggingface_hub's own log handler writes (to stderr, outside the CLI runner's capture)."""
+    logger = logging.getLogger("huggingface_hub")
+    level, streams = logger.level, [handler.setStream(io.StringIO()) for handler in logger.handlers]
+    logger.setLevel(logging.WARNING)  # as a new process starts (another test's CLI run may have quieted it)
+    yield logger.handlers[0].stream
+    logger.setLevel(level)  # (setLevel, which also clears the levels its child loggers remember)
+    for handler, stream in zip(logger.handlers, streams):
+        handler.setStream(stream)
+
+
+@pytest.mark.parametrize("verbosity", [None, "warning"])
+def test_a_listing_that_fails_ends_in_one_line_and_the_clients_retries_say_nothing(
+        hub: FakeHub, monkeypatch: pytest.MonkeyPatch, client_log: io.StringIO, verbosity: str | None) -> None:
+    """huggingface_hub retries a listing (5 times, 23 s) and logs each retry with a handler of its own: quiet
+    on the command line unless HF_HUB_VERBOSITY, the client's own setting, asks for its lines."""
+    slept: list[float] = []
+    monkeypatch.setattr("huggingface_hub.utils._http.time.sleep", slept.append)
+    if verbosity:
+        monkeypatch.setenv("HF_HUB_VERBOSITY", verbosity)
+    hub.listing_status = 503
+    code, _, err = invoke("hub", "--author", "acme")
+    assert (code, err) == (2, "cardfix: cannot list the Hub's models: server error (HTTP 503)\n")
+    assert len(slept) == 5  # the client's retries ran
+    assert ("Retrying in 1s [Retry 1/5]." in client_log.getvalue()) == bool(verbosity)
 
 
 def _infos_asked(hub: FakeHub, *args: str) -> list[str]:
