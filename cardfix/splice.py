@@ -34,7 +34,7 @@ def splice_all(text: str, root: yaml.MappingNode | None, edits: Sequence[FrontMa
 
 
 def insert_keys(text: str, data: Mapping[Any, Any], edits: Sequence[FrontMatterEdit], newline: str) -> str | None:
-    """`splice_all` of edits that each add a new top-level key with a scalar value, to front matter that
+    """`splice_all` of edits that each add a new top-level key with a scalar, `[]` or `{}` value, to front matter that
     `plain_block` reads as `data`, checked without reading the whole text back. None for another edit or text,
     or when a check fails (splice_all and a whole read-back then decide).
 
@@ -45,7 +45,8 @@ def insert_keys(text: str, data: Mapping[Any, Any], edits: Sequence[FrontMatterE
     top-level key's line or at the end, and the lines taken for the top-level keys are `data`'s keys, each
     where the line says. (Tests compare this with the whole read-back, and plant bad lines and places.)
     """
-    added = [e for e in edits if isinstance(e, SetKey) and not (isinstance(e.value, (list, dict)) and e.value)]
+    added = [e for e in edits if isinstance(e, SetKey) and (e.value in ([], {}) if isinstance(e.value, (list, dict))
+                                                         else isinstance(e.value, (str, int, float, type(None))))]
     if newline != "\n" or len(added) != len(edits):
         return None
     indent, lines = top_level_keys(text)
