@@ -252,9 +252,8 @@ def _tokens(text: str) -> list[_Token]:
 
 def top_level_keys(text: str) -> tuple[int, dict[str, int]]:
     """Of front matter that `plain_block` reads: the root's indent, and each top-level key's text with the
-    offset where its line starts. In that style a line at the root's indent
-    that is no `- ` item is a top-level key: nested mappings sit deeper, and a sequence at the root's indent
-    holds only items."""
+    offset where its line starts. In that style a line at the root's indent that is no `- ` item is a
+    top-level key: nested mappings sit deeper, and a sequence at the root's indent holds only items."""
     indent = -1
     keys: dict[str, int] = {}
     start = 0
