@@ -2,8 +2,7 @@
 
     python bench/speed.py [--cards DIR] [--repeat N] [--no-dask]
 
-One process, CPU time (the best of --repeat rounds, each running every contender in turn), cards/s and the
-ratio to huggingface_hub for these sets:
+One process, CPU time (best of --repeat), cards/s and the ratio to huggingface_hub for these sets:
   hub mix       the folder's cards no Trainer wrote (the corpus: 700 picked at random from the Hub, less
                 the snapshot's 335 "README.md does not exist" texts, which no dump holds) and a third as
                 many Trainer cards (a quarter of the mix), about the share the Trainer has on a Hub snapshot
@@ -51,18 +50,6 @@ def best_of(fn: Callable[[], object], repeat: int, clock: Callable[[], float] = 
     return best
 
 
-def best_of_each(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """The least CPU time of each, over `repeat` rounds that run each once in turn: a machine whose speed drifts
-    (a shared one) drifts for all of them alike, where best_of one after the other would favour one."""
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(repeat):
-        for label, fn in fns.items():
-            start = time.process_time()
-            fn()
-            best[label] = min(best[label], time.process_time() - start)
-    return best
-
-
 Run = Callable[[str], object]
 
 
@@ -83,7 +70,7 @@ def contenders(texts: list[str], check: Run | None = None, apply: Run | None = N
 
 
 def report_set(name: str, texts: list[str], repeat: int, check: Run | None = None, apply: Run | None = None) -> None:
-    seconds = best_of_each(contenders(texts, check, apply), repeat)
+    seconds = {label: best_of(fn, repeat) for label, fn in contenders(texts, check, apply).items()}
     base = seconds["huggingface_hub"]
     figures = ", ".join(f"{label} {len(texts) / s:,.0f}/s ({base / s:.2f}x)" for label, s in seconds.items())
     print(f"{name} ({len(texts)} cards): {figures}")
@@ -100,9 +87,8 @@ def parquet_vs_memory(texts: list[str], repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "dump.parquet")
         pq.write_table(pa.table({"modelId": [f"org/m{i}" for i in range(len(texts))], "card": texts}), path)
-        seconds = best_of_each({"memory": lambda: [check_text(t, chosen) for t in texts],
-                                "dump": lambda: sum(1 for _ in dumps.results(path, check=True))}, repeat)
-        memory, dump = seconds["memory"], seconds["dump"]
+        memory = best_of(lambda: [check_text(t, chosen) for t in texts], repeat)
+        dump = best_of(lambda: sum(1 for _ in dumps.results(path, check=True)), repeat)
     print(f"parquet check {len(texts) / dump:,.0f}/s vs in-memory check {len(texts) / memory:,.0f}/s: "
           f"{memory / dump:.2f}x")
 
