@@ -188,7 +188,12 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CardError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
+        raise CardError(not_utf8(exc)) from None
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Where text is not UTF-8, as the messages about a card or a file the user names say it."""
+    return f"not UTF-8 (invalid byte at offset {exc.start})"
 
 
 def card_text(data: bytes | str, max_bytes: int | None) -> str:

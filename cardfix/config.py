@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cardfix.card import not_utf8
 from cardfix.ruleset import Rule, RuleError, override_params
 
 KEYS: dict[str, type | tuple[type, ...]] = {
@@ -95,7 +96,7 @@ def describe_os_error(exc: OSError) -> str:
 def describe_read_error(exc: OSError | UnicodeDecodeError) -> str:
     """Why a file the user names could not be read: the OSError's reason, or where it is not UTF-8."""
     if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 (invalid byte at offset {exc.start})"
+        return not_utf8(exc)
     return describe_os_error(exc)
 
 
