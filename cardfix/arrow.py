@@ -99,7 +99,11 @@ def _repair_row(text: str | bytes | None, repo_id: str | None, chosen: Settings,
         return error(str(exc), repo_id)
     if repo_id is None:
         return repair(text, chosen, None, verify=not check)
-    return repair(text, chosen, repo_id, verify=not check, options=chosen.options.for_repo(repo_id))
+    try:
+        options = chosen.options.for_repo(repo_id)
+    except ValueError:  # a modelId that is no Hub model id still names the row; no rule may write it
+        return repair(text, chosen, repo_id, verify=not check)
+    return repair(text, chosen, repo_id, verify=not check, options=options)
 
 
 def new_columns(results: Sequence[Result], check: bool = False) -> list[pa.Array]:

@@ -54,9 +54,12 @@ class Options:
 
     def for_repo(self, repo_id: str) -> Options:
         """These options for the card of the repository `repo_id` (a dump's row: made once per card, where
-        dataclasses.replace would check every option again, ~3 us)."""
-        if not repo_id.strip():
-            raise ValueError("repo-id: must not be empty")
+        dataclasses.replace would check every option again, ~3 us). A `repo_id` that is no Hub model id (a
+        dump's modelId may hold anything) is refused as --repo-id refuses it: nothing may write it."""
+        from cardfix.facts.trainer import is_repo_id
+
+        if not repo_id.isprintable() or not is_repo_id(repo_id):
+            raise ValueError(f"repo-id: {repo_id!r} is not a Hub model id (org/name)")
         options = object.__new__(type(self))
         options.__dict__.update(self.__dict__, repo_id=repo_id)
         return options

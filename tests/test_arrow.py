@@ -130,8 +130,9 @@ def test_options_for_a_row_s_repository_are_the_options_with_that_repo_id() -> N
     assert options.repo_id is None  # (a new object: the settings' options are unchanged)
     assert repr(for_repo) == repr(replace(options, repo_id="org/m"))
     assert pickle.loads(pickle.dumps(for_repo)) == for_repo == copy.deepcopy(for_repo)
-    with pytest.raises(ValueError, match="repo-id: must not be empty"):
-        options.for_repo(" ")
+    for bad in (" ", "  org/padded  ", "a\tb", "line1\nline2: x", "\u202eevil", "a//b"):
+        with pytest.raises(ValueError, match="is not a Hub model id"):  # as --repo-id refuses them
+            options.for_repo(bad)
 
     class Mine(Options):
         pass

@@ -122,6 +122,20 @@ def test_a_null_or_blank_model_id_names_no_repository_and_the_run_goes_on(tmp_pa
     assert [("base_model: acme/base" in r.text) for r in results] == [False, True, True, True, True]
 
 
+def test_a_model_id_that_is_no_hub_id_names_its_row_but_is_never_written(tmp_path: Path) -> None:
+    # A dump's modelId was taken as --repo-id without --repo-id's checks: an AutoNLP card got a model-index
+    # named "line1\nline2: x" (or with padding, a tab, a bidi override), and a finding spanning two lines.
+    card = (ROOT / "golden" / "autonlp-binary-classification.in.md").read_text(encoding="utf-8")
+    ids = ["line1\nline2: x", "  org/padded  ", "a\tb", "\u202eevil", "acme/review-polarity"]
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"modelId": ids, "card": [card] * len(ids)}), path)
+    results = list(dumps.results(str(path)))
+    assert [r.path for r in results] == ids  # each row still named by its modelId
+    assert [("name: review-polarity" in r.text) for r in results] == [False] * 4 + [True]
+    assert not any(bad.strip() in r.text for r in results for bad in ids[:4])
+    assert all("pass --model-name or --repo-id" in " ".join(f.message for f in r.findings) for r in results[:4])
+
+
 BAD_DUMPS = {  # name: (table or raw bytes, the message after "PATH: ")
     "no-card-column": (pa.table({"modelId": ["a/b"], "text": ["---\na: 1\n---\n"]}),
                        "no column 'card' (columns: modelId, text)"),
