@@ -287,6 +287,9 @@ class Run:
     def _open_report(self) -> IO[str]:
         if self.common.report == "-":
             return contextlib.nullcontext(sys.stdout)  # type: ignore[return-value]
+        read = _read_by_run(self.common.report or "", self.paths)
+        if read is not None:  # (opening it for writing would empty a card or dump before it is read)
+            _fail(f"--report {self.common.report} is one of the files this run reads ({read}); name another file")
         try:
             return open(self.common.report or "", "w", encoding="utf-8")
         except OSError as exc:
@@ -308,9 +311,30 @@ def _check_endpoint(endpoint: str | None) -> None:
 
 
 def _is_dump(path: str) -> bool:
-    """A parquet file or a folder of them (read with pyarrow, the `arrow` extra)."""
-    return path.endswith(".parquet") or (os.path.isdir(path) and any(
-        name.endswith(".parquet") for name in os.listdir(path)))
+    """A parquet file or a folder of them (read with pyarrow, the `arrow` extra). A folder that cannot be
+    listed is left to the walk, which names it as an error of its own and goes on."""
+    if path.endswith(".parquet"):
+        return True
+    try:
+        return os.path.isdir(path) and any(name.endswith(".parquet") for name in os.listdir(path))
+    except OSError:
+        return False
+
+
+def _read_by_run(target: str, paths: list[str]) -> str | None:
+    """The PATH given whose reading would read `target` (the file itself, or a card or dump in a folder
+    given), or None: a file this run writes must not be one it reads."""
+    where = os.path.realpath(target)
+    for path in paths:
+        if path == STDIN:
+            continue
+        given = os.path.realpath(path)
+        if given == where:
+            return path
+        inside = where.startswith(given.rstrip(os.sep) + os.sep)
+        if inside and os.path.isdir(given) and (os.path.basename(where) == "README.md" or where.endswith(".parquet")):
+            return path
+    return None
 
 
 def _progress(stack: ExitStack, count: Callable[[], int]) -> Any:

@@ -238,3 +238,47 @@ def test_values_no_card_could_hold_are_refused(card: Path, args: list[str], mess
     code, out, err = invoke("apply", "--in-place", *args, str(card))
     assert (code, out) == (2, b"") and err.startswith(f"cardfix: {message}") and len(err.splitlines()) == 1
     assert card.read_bytes() == before
+
+
+@pytest.mark.parametrize("layout", ["file", "card in a folder", "dump"])
+def test_a_report_that_is_one_of_the_inputs_is_refused_and_the_input_kept(tmp_path: Path, layout: str) -> None:
+    # `check --report v.md v.md` emptied the card to write the report, then read the report as the card.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    if layout == "dump":
+        target = folder / "v.parquet"
+        pq.write_table(pa.table({"modelId": ["org/a"], "card": [CARD]}), target)
+    else:
+        target = folder / ("README.md" if layout == "card in a folder" else "v.md")
+        target.write_text(CARD)
+    before = target.read_bytes()
+    given = str(folder) if layout == "card in a folder" else str(target)
+    code, out, err = invoke("check", "--report", str(tmp_path / "cards" / ".." / "cards" / target.name), given)
+    assert (code, out) == (2, b"")
+    assert err == f"cardfix: --report {tmp_path}/cards/../cards/{target.name} is one of the files this run reads " \
+                  f"({given}); name another file\n"
+    assert target.read_bytes() == before
+
+
+def test_a_folder_that_cannot_be_listed_is_one_error_and_the_other_cards_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Asking whether a folder held parquet files listed it outside the walk's error handling: a folder that
+    # could not be listed stopped the whole run before the cards named before it were read.
+    card = tmp_path / "README.md"
+    card.write_text(CARD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_listdir = os.listdir
+
+    def listdir(path: str) -> list[str]:
+        if os.path.realpath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    code, out, err = invoke("check", str(card), str(locked))
+    assert code == 2 and f"{card}:".encode() in out
+    assert err.startswith(f"{locked}: ") and err.count("\n") == 2  # its line, then the summary
