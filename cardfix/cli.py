@@ -225,27 +225,36 @@ class Run:
             _fail(str(exc))
         self.paths, self.common, self.keep_text = paths, common, keep_text
         self.tally = Tally()
+        self._report: IO[str] | None = None
 
     def results(self, *, include_errors: bool = False) -> Iterator[Result]:
         """The cards' results, in order (unreadable ones only with `include_errors`); each unreadable card's
         error is reported on stderr as it comes."""
         with ExitStack() as stack:
-            report = stack.enter_context(self._open_report()) if self.common.report else None
+            self.opened_report(stack)
             advance = _progress(stack, self._count_cards) if not self.common.quiet else None
             for result in self._all_results():
                 if result.path == STDIN and self.common.stdin_filename:
                     result = replace(result, path=self.common.stdin_filename)
-                self.tally.add(result)
-                if result.error is not None:
-                    _err(f"{result.path}: {result.error}")
-                if report is not None:
-                    report.write(json.dumps({"path": result.path, "changed": result.changed, "skipped": result.skipped,
-                                             "error": result.error, "findings": [f.as_dict() for f in result.findings]},
-                                            ensure_ascii=False) + "\n")
+                self.record(result)
                 if advance:
                     advance()
                 if result.error is None or include_errors:
                     yield result
+
+    def opened_report(self, stack: ExitStack) -> None:
+        """Open the --report file (if any) for the run, closed with `stack`."""
+        self._report = stack.enter_context(self._open_report()) if self.common.report else None
+
+    def record(self, result: Result) -> None:
+        """Count a result, name its error on stderr, and write its line of the report."""
+        self.tally.add(result)
+        if result.error is not None:
+            _err(f"{result.path}: {result.error}")
+        if self._report is not None:
+            self._report.write(json.dumps({"path": result.path, "changed": result.changed, "skipped": result.skipped,
+                                           "error": result.error, "findings": [f.as_dict() for f in result.findings]},
+                                          ensure_ascii=False) + "\n")
 
     def _all_results(self) -> Iterator[Result]:
         """Cards on disk through the bulk processor; parquet dumps (a file or a folder of them) batch by batch."""
@@ -449,26 +458,34 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
         _err(str(problem))
     if wrong:
         _fail(f"nothing written to {output}")
-    tallied = (_tallied_batch(run, batch) for path in paths for batch in dumps.batches(path))
+    from cardfix.arrow import with_results
+
     try:
-        rows = dumps.write(tallied, output)
+        with ExitStack() as stack:
+            run.opened_report(stack)
+            rows = dumps.write(_tallied_batches(run, paths), output, with_results(dumps.empty_batch(paths[0]), []))
     except dumps.DumpError as exc:  # (a row group that cannot be read) the output appears whole or not at all
         _fail(f"{exc}; nothing written to {output}")
     except OSError as exc:
         _fail(f"{output}: cannot be written: {describe_os_error(exc)}")
-    _err(f"wrote {plural(rows, 'row')} to {output}" if rows else f"no rows: nothing written to {output}")
+    _err(f"wrote {plural(rows, 'row')} to {output}")
     return run.finish(bool(run.tally.counts["changed"]))
 
 
-def _tallied_batch(run: Run, batch: Any) -> Any:
-    """One batch repaired, its rows counted from the same Results its new columns are made of."""
+def _tallied_batches(run: Run, paths: list[str]) -> Iterator[Any]:
+    """Each batch of the dumps repaired, its rows recorded (counted, errors named, the report written) from the
+    same Results its new columns are made of; a row without a modelId named `row N`, as `check` names it."""
     from cardfix import dumps
     from cardfix.arrow import repair_rows, with_results
 
-    results = repair_rows(batch, dumps.CARD_COLUMN, run.settings, False)
-    for result in results:
-        run.tally.add(result)
-    return with_results(batch, results)
+    for path in paths:
+        row = 0
+        for batch in dumps.batches(path):
+            results = repair_rows(batch, dumps.CARD_COLUMN, run.settings, False)
+            for result in results:
+                run.record(result if result.path is not None else replace(result, path=f"row {row}"))
+                row += 1
+            yield with_results(batch, results)
 
 
 @app.command(epilog=EXIT_HELP)

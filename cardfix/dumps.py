@@ -116,13 +116,19 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
             yield error(exc.reason, str(file))
 
 
-def write(batches_out: Iterable[pa.RecordBatch], output: str) -> int:
+def empty_batch(path: str) -> pa.RecordBatch:
+    """No row, with the columns of the dump's first file: what a dump without rows is written as."""
+    return pa.RecordBatch.from_pylist([], schema=_open(dump_files(path)[0]).schema_arrow)
+
+
+def write(batches_out: Iterable[pa.RecordBatch], output: str, empty: pa.RecordBatch) -> int:
     """Write repaired batches (the input's columns plus cardfix's) to one parquet file; rows written. The file
-    appears whole or not at all (files.output_file); with no batch at all, none is written."""
+    appears whole or not at all (files.output_file); with no batch at all, it is `empty` (no row, the columns
+    the rows would have had), so no earlier run's file is left looking like this one's."""
     batches = iter(batches_out)
     first = next(batches, None)
     if first is None:
-        return 0
+        first = empty
     rows = 0
     with output_file(output) as temporary, pq.ParquetWriter(temporary, first.schema) as writer:
         for batch in itertools.chain([first], batches):

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cardfix import dumps, repair
+from cardfix.arrow import COLUMNS
 from tests.clirun import invoke
 from tests.conftest import CORPUS, ROOT, corpus_files
 from tests.test_arrow import dump_table
@@ -272,8 +273,12 @@ def test_apply_output_never_replaces_a_special_file_and_says_when_there_is_no_ro
     empty = tmp_path / "empty.parquet"
     pq.write_table(pa.table({"modelId": pa.array([], pa.string()), "card": pa.array([], pa.string())}), empty)
     out = tmp_path / "out.parquet"
+    pq.write_table(pa.table({"modelId": ["a/stale"], "card": ["---\nlicense: mit\n---\n# m\n"]}), out)
     code, _, err = invoke("apply", "--output", str(out), str(empty))
-    assert code == 0 and f"no rows: nothing written to {out}" in err and not out.exists()
+    # An output written before was left as it was ("no rows: nothing written"), as if it were this run's.
+    assert code == 0 and f"wrote 0 rows to {out}" in err
+    written = pq.read_table(out)
+    assert written.num_rows == 0 and written.schema.names == ["modelId", "card", *COLUMNS.names]
 
 
 def test_apply_output_refuses_files_one_output_cannot_hold(tmp_path: Path) -> None:
@@ -294,3 +299,17 @@ def test_apply_output_refuses_files_one_output_cannot_hold(tmp_path: Path) -> No
         f"{written}: it already has cardfix's column 'repaired' (a file apply --output wrote?)",
         f"cardfix: nothing written to {out}"] and not out.exists()
     assert invoke("check", "-q", str(good), str(other), str(no_ids), str(written))[0] == 0  # each reads alone
+
+
+def test_apply_output_names_each_row_s_error_and_writes_the_report(tmp_path: Path) -> None:
+    # --output dropped --report (no file, nothing said) and never named a row that could not be read,
+    # where check, diff and apply to stdout do.
+    card = "---\nlicense: mit\n---\n# m\n"
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"modelId": ["a/1", None, "a/3"], "card": [card, card, None]}), path)
+    report, out = tmp_path / "r.jsonl", tmp_path / "o.parquet"
+    code, _, err = invoke("apply", "--report", str(report), "--output", str(out), str(path))
+    assert code == 2 and err.splitlines()[0] == "a/3: no card (null)"
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [(r["path"], r["error"]) for r in lines] == [("a/1", None), ("row 1", None), ("a/3", "no card (null)")]
+    assert pq.read_table(out).column("modelId").to_pylist() == ["a/1", None, "a/3"]  # (the input's own column)
