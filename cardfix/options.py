@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import difflib
 from dataclasses import dataclass
 
 from cardfix.memo import mypyc_attr
@@ -49,8 +49,10 @@ class Options:
             value = getattr(self, name)
             if value is not None and not is_repo_id(str(value)):
                 raise ValueError(f"{name.replace('_', '-')}: {value!r} is not a Hub model id (org/name)")
-        if self.task is not None and not TASK_ID.fullmatch(str(self.task)):
-            raise ValueError(f"task: {self.task!r} is not a Hub task id (such as text-classification)")
+        if self.task is not None and str(self.task) not in hub_task_ids():
+            near = difflib.get_close_matches(str(self.task), sorted(hub_task_ids()), n=1)
+            raise ValueError(f"task: {self.task!r} is not a Hub task id (such as text-classification)"
+                             + (f"; did you mean {near[0]}?" if near else ""))
 
     def for_repo(self, repo_id: str) -> Options:
         """These options for the card of the repository `repo_id` (a dump's row: made once per card, where
@@ -65,5 +67,11 @@ class Options:
         return options
 
 
-TASK_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # the Hub's pipeline tags: text-classification...
+def hub_task_ids() -> frozenset[str]:
+    """The Hub's task ids (rules/data/hub-task-ids.yaml, from the Hub's own list: bench/hub_tasks.py)."""
+    from cardfix.resources import id_list
+
+    return id_list("data/hub-task-ids.yaml")
+
+
 CHOICES = {"results_from": ("summary", "final-row"), "placeholders": ("fill", "remove")}

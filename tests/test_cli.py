@@ -225,6 +225,10 @@ def test_a_closed_output_pipe_stops_quietly_with_141() -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--task", "text classification"], "--task: 'text classification' is not a Hub task id"),
+    # Any word in the form of an id was taken (and written into the model-index): a misspelt task, too.
+    (["--task", "text-clasification"], "--task: 'text-clasification' is not a Hub task id (such as "
+                                       "text-classification); did you mean text-classification?"),
+    (["--task", "foo"], "--task: 'foo' is not a Hub task id (such as text-classification)\n"),
     (["--task", "a\nb"], "--task: must be one line of printable text, not 'a\\nb'"),
     (["--base-model", "not a/hub id!"], "--base-model: 'not a/hub id!' is not a Hub model id (org/name)"),
     (["--repo-id", "a//b"], "--repo-id: 'a//b' is not a Hub model id (org/name)"),
@@ -238,6 +242,16 @@ def test_values_no_card_could_hold_are_refused(card: Path, args: list[str], mess
     code, out, err = invoke("apply", "--in-place", *args, str(card))
     assert (code, out) == (2, b"") and err.startswith(f"cardfix: {message}") and len(err.splitlines()) == 1
     assert card.read_bytes() == before
+
+
+def test_every_task_the_rules_name_or_the_trainer_writes_is_a_hub_task_id() -> None:
+    from cardfix.api import settings
+    from cardfix.options import hub_task_ids
+
+    fill = next(rule for rule in settings().rules if rule.code == "CF201")
+    named = {*fill.params["task_names"], *(t for clue in fill.params["task_inference"].clues for t in clue.tasks)}
+    assert named - {"{match}"} <= hub_task_ids()
+    assert "text2text-generation" in hub_task_ids()  # (retired from the Hub's list; the Trainer writes it)
 
 
 @pytest.mark.parametrize("layout", ["file", "card in a folder", "dump"])
