@@ -10,6 +10,8 @@ import json
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import PurePath
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from cardfix.core import Result
@@ -19,6 +21,9 @@ Row = dict[str, object]
 UNREADABLE_CODE, UNREADABLE_NAME = "CF000", "unreadable"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+# RFC 3986 pchar beyond the unreserved characters that quote() always keeps, and `/`: everything else
+# (space, `#`, `%`, `?`, non-ASCII...) is percent-encoded.
+URI_PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 def rows_of(result: Result) -> list[Row]:
@@ -64,12 +69,30 @@ def sarif(rows: Sequence[Row], rules: Mapping[str, tuple[str, str]]) -> str:
                          "shortDescription": {"text": rules.get(code, ("", "a card that could not be read"))[1]}}
                         for code in used]}
     results = [{"ruleId": r["code"], "level": SARIF_LEVEL[str(r["severity"])], "message": {"text": r["message"]},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": str(r["path"])},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(str(r["path"]))},
                                                    **({"region": {"startLine": r["line"]}} if r["line"] else {})}}]}
                for r in rows]
     log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
            "runs": [{"tool": {"driver": driver}, "results": results}]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def artifact_uri(path: str, flavour: type[PurePath] = PurePath) -> str:
+    """A card's path (or a dump row's name) as the URI reference SARIF requires: absolute paths as `file:` URIs,
+    the rest relative, so that code scanning resolves them against the checkout as it does a plain path.
+
+    `flavour` is the platform's path syntax (a parameter so that Windows paths can be tested anywhere). No
+    `uriBaseId`: a relative path is relative to where cardfix ran, which need not be the source root.
+    """
+    pure = flavour(path)
+    # surrogateescape: a POSIX file name that is not UTF-8 keeps its own bytes, as os.fsencode gives them.
+    encoded = quote(pure.as_posix(), safe=URI_PATH_SAFE, encoding="utf-8", errors="surrogateescape")
+    if pure.is_absolute():
+        if pure.drive and pure.drive[1:2] != ":":  # a UNC path (//server/share/...): the server is the authority
+            return "file:" + encoded
+        return "file://" + ("/" if pure.drive else "") + encoded  # file:///C:/... on Windows
+    # A colon in the first segment would read as a scheme (`c:x/y`); RFC 3986 section 4.2 prescribes `./`.
+    return "./" + encoded if ":" in encoded.split("/", 1)[0] else encoded
 
 
 def junit(cards: Iterable[tuple[str, Sequence[Row]]], fails: Callable[[Row], bool]) -> str:
