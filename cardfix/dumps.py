@@ -7,6 +7,7 @@ row's `modelId` is its card's path in messages and reports.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from cardfix.api import settings
 from cardfix.arrow import COLUMNS, PATH_COLUMN, check_schema, repair_rows
+from cardfix.config import describe_os_error
 from cardfix.core import Result, error
 from cardfix.files import output_file
 from cardfix.options import Options
@@ -74,7 +76,7 @@ def _open(file: Path) -> pq.ParquetFile:
     try:
         reader = pq.ParquetFile(file)
     except (pa.ArrowException, OSError) as exc:
-        raise DumpError(file, f"cannot be read as parquet: {exc}") from None
+        raise DumpError(file, _unreadable(exc)) from None
     try:
         check_schema(reader.schema_arrow, CARD_COLUMN)
     except KeyError as exc:
@@ -92,7 +94,15 @@ def _file_batches(file: Path, batch_rows: int, only_cards: bool = False) -> Iter
     try:
         yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
     except (pa.ArrowException, OSError) as exc:  # a row group that cannot be read
-        raise DumpError(file, f"cannot be read as parquet: {exc}") from None
+        raise DumpError(file, _unreadable(exc)) from None
+
+
+def _unreadable(exc: pa.ArrowException | OSError) -> str:
+    """Why pyarrow could not read a file, in one line: the system's reason where it gives an errno (as for a
+    card file: "no such file or directory"), else pyarrow's text with its line breaks folded."""
+    if isinstance(exc, OSError) and exc.errno:
+        return describe_os_error(OSError(exc.errno, os.strerror(exc.errno)))
+    return "cannot be read as parquet: " + " ".join(str(exc).split())
 
 
 def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, settings_: Settings | None = None,
