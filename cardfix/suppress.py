@@ -5,6 +5,9 @@ run on it. Anywhere else it applies to the next block: the paragraph or table af
 line), or, when that is a heading, the whole section under the heading. In a block, a rule's findings are
 dropped, and its fix is not made when every finding it fixes lies there. No codes (`<!-- cardfix: ignore
 -->`) means every rule; codes may be rule codes, prefixes (`CF3`) or names, separated by commas or spaces.
+
+A comment in code (an inline code span, a fenced or an indented code block) is documentation, not a directive:
+it does not count. Whether a comment lies in code is read only for a card that holds one.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import regex
 
 from cardfix.card import Card
 from cardfix.edits import Outcome
+from cardfix.facts.code import CodeMap
 from cardfix.facts.lines import Line, split_lines
-from cardfix.facts.sections import read_sections
+from cardfix.facts.sections import read_outline
 
 COMMENT_RE = regex.compile(r"<!--\s*cardfix:\s*ignore\b(?P<codes>[^>]*?)\s*-->")
 HEADING_RE = regex.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
@@ -49,12 +53,19 @@ def read_suppressions(card: Card) -> Suppressions:
     body = card.body
     if "cardfix:" not in body:
         return NONE
+    comments = list(COMMENT_RE.finditer(body))
+    if not comments:
+        return NONE
     lines = split_lines(body)
     starts = [line.start for line in lines]
-    first_heading = next((s.heading.start for s in read_sections(body)), len(body))
+    sections, fences = read_outline(body)
+    first_heading = next((s.heading.start for s in sections), len(body))
+    code = CodeMap(body, lines, fences)
     whole: list[tuple[str, ...]] = []
     blocks: list[Block] = []
-    for match in COMMENT_RE.finditer(body):
+    for match in comments:
+        if code.in_code(match.start()):
+            continue
         codes = match.group("codes").strip()
         selectors = tuple(regex.split(r"[,\s]+", codes)) if codes else ()
         if match.start() < first_heading:

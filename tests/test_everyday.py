@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from cardfix import repair
+from cardfix.card import parse_text
+from cardfix.suppress import read_suppressions
 from tests.clirun import invoke
 from tests.conftest import ROOT
 
@@ -147,6 +149,46 @@ def test_a_comment_elsewhere_silences_the_next_block_only() -> None:
 def test_an_ignore_comment_without_codes_silences_every_rule_there() -> None:
     card = _sections_card(before_description="<!-- cardfix: ignore -->\n")
     assert "## Model description\n\nMore information needed\n" in repair(card).text
+
+
+IGNORE = "<!-- cardfix: ignore -->"
+
+
+@pytest.mark.parametrize("example", [f"Use `{IGNORE}` to silence every rule.\n",
+                                     f"```md\n{IGNORE}\n```\n", f"~~~\n{IGNORE}\n~~~\n",
+                                     f"For example:\n\n    {IGNORE}\n"],
+                         ids=["code-span", "backtick-fence", "tilde-fence", "indented-code"])
+def test_a_comment_in_code_is_an_example_not_a_directive(example: str) -> None:
+    result = repair(_sections_card(preamble=example))
+    assert "base_model: gpt2" in result.text and any(f.code == "CF101" for f in result.findings)
+    before_description = example.replace(IGNORE, "<!-- cardfix: ignore CF401 -->") + "\n"
+    assert "## Model description\n\nMore information needed\n" not in repair(
+        _sections_card(before_description=before_description)).text
+
+
+@pytest.mark.parametrize("body", [f"# m\n\n```\n{IGNORE}\n\nx\n", f"```\n{IGNORE}\n# m\n\nx\n",
+                                  f"# m\n\nUse `a\nand {IGNORE}` there.\n\nx\n", f"# m\n\nUse ``a ` {IGNORE}``.\n\nx\n",
+                                  f"# m\n\n- item\n\n      {IGNORE}\n\n  x\n"],
+                         ids=["fence-never-closed", "fence-never-closed-before-heading", "span-over-two-lines",
+                              "double-backtick-span", "indented-code-in-list-item"])
+def test_no_directive_in_code(body: str) -> None:
+    assert not read_suppressions(parse_text(body))
+
+
+@pytest.mark.parametrize("body", [f"# m\n\n```\ncode\n```\n{IGNORE}\nx\n", f"# m\n\nSee `code`. {IGNORE}\nx\n",
+                                  f"# m\n\nA \\` is no span {IGNORE} `\nx\n", f"# m\n\nUse `a\n\n{IGNORE}\nx`\n",
+                                  f"# m\n\n- item\n\n    {IGNORE}\n    x\n"],
+                         ids=["after-a-closed-fence", "after-a-code-span", "escaped-backtick",
+                              "span-cut-by-a-blank-line", "in-a-list-item"])
+def test_a_real_comment_near_code_is_a_directive(body: str) -> None:
+    assert read_suppressions(parse_text(body)).blocks[0].selectors == ()
+
+
+def test_a_real_comment_right_after_a_closed_fence_silences_the_next_block() -> None:
+    comment = "<!-- cardfix: ignore CF401 -->\n"
+    text = repair(_sections_card(before_description=f"```\n{comment}```\n{comment}")).text
+    assert "## Model description\n\nMore information needed\n" in text
+    assert "## Intended uses & limitations\n\nMore information needed" not in text
 
 
 def test_per_file_ignores_from_the_configuration(tmp_path: Path) -> None:

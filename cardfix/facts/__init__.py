@@ -1,7 +1,8 @@
 """Facts read once per card: the body's (cached per body text) and the front matter's, typed.
 
 One reader per kind of fact: `lines`, `sections`, `trainer` (the Trainer's sentences and lists), `table`
-(its training-results table). Reading never raises: odd cards yield fewer facts.
+(its training-results table); `code` (where code lies, read only for suppression comments). Reading never
+raises: odd cards yield fewer facts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Markdown sections: ATX headings outside code fences, each with the text up to the next heading."""
+"""Markdown sections: ATX headings outside code fences, each with the text up to the next heading; and the
+fences (fenced code blocks) themselves."""
 
 from __future__ import annotations
 
@@ -31,10 +32,25 @@ def placeholder_text(content: str) -> bool:
 HEADING_LINE_RE = re.compile(r" {0,3}(#{1,6})[ \t]([^\r\n]*)")
 
 
+class Fence(NamedTuple):
+    """A fenced code block: from its opening fence line's start to after its closing fence line (to the end of
+    the body when it is never closed, as CommonMark reads it)."""
+
+    start: int
+    stop: int
+
+
 def read_sections(body: str) -> list[Section]:
     """Headings outside code fences, read only at the lines that can hold one (found with str.find)."""
+    return read_outline(body)[0]
+
+
+def read_outline(body: str) -> tuple[list[Section], list[Fence]]:
+    """The sections and the fenced code blocks, in one pass over the lines that can hold a heading or a fence."""
     headings: list[tuple[int, str, Line]] = []
+    fences: list[Fence] = []
     fence: str | None = None
+    opened = 0  # where the open fence's line starts
     for start in _marked_line_starts(body):
         heading = HEADING_LINE_RE.match(body, start)
         if heading is None:  # a fence, or a line that only starts with a mark
@@ -42,14 +58,17 @@ def read_sections(body: str) -> list[Section]:
             if text.startswith(("```", "~~~")):
                 marker = text[: len(text) - len(text.lstrip(text[0]))]
                 if fence is None:
-                    fence = marker[:3]
+                    fence, opened = marker[:3], start
                 elif marker.startswith(fence):
                     fence = None
+                    fences.append(Fence(opened, _next_line(body, start)))
         elif fence is None:
             end = heading.end()
             stop = end + 2 if body.startswith("\r\n", end) else end + 1 if end < len(body) else end
             headings.append((len(heading.group(1)), _title(heading.group(2)), Line(start, end, stop)))
-    return _sections_from(body, headings)
+    if fence is not None:
+        fences.append(Fence(opened, len(body)))
+    return _sections_from(body, headings), fences
 
 
 def _marked_line_starts(body: str) -> list[int]:
