@@ -313,3 +313,22 @@ def test_apply_output_names_each_row_s_error_and_writes_the_report(tmp_path: Pat
     lines = [json.loads(line) for line in report.read_text().splitlines()]
     assert [(r["path"], r["error"]) for r in lines] == [("a/1", None), ("row 1", None), ("a/3", "no card (null)")]
     assert pq.read_table(out).column("modelId").to_pylist() == ["a/1", None, "a/3"]  # (the input's own column)
+
+
+def test_a_file_pyarrow_cannot_read_is_one_line_with_the_system_s_reason(tmp_path: Path) -> None:
+    # A corrupt page header gave pyarrow's three lines; a missing file its "[Errno 2] Failed to open local file".
+    good = tmp_path / "rg.parquet"
+    cards = [f"---\nlicense: mit\n---\n# m{i}\n" + "x" * 200 for i in range(12)]
+    pq.write_table(pa.table({"modelId": [f"a/{i}" for i in range(12)], "card": cards}), good, row_group_size=4)
+    corrupt = tmp_path / "corrupt.parquet"
+    data = bytearray(good.read_bytes())
+    page = pq.ParquetFile(good).metadata.row_group(2).column(1).data_page_offset
+    data[page : page + 8] = b"\xff" * 8
+    corrupt.write_bytes(bytes(data))
+    missing = tmp_path / "missing.parquet"
+    code, out, err = invoke("check", "-q", str(corrupt), str(missing))
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == 2
+    assert lines[0].startswith(f"{corrupt}: cannot be read as parquet: ") and "\n" not in lines[0]
+    assert lines[1] == f"{missing}: no such file or directory"
+    assert len(out.decode().splitlines()) == 2  # (the CF000 rows, one line each)
