@@ -429,12 +429,14 @@ def apply(paths: Paths, common: Common,
     run = Run(paths, common, keep_text=True)
     dirty = False
     several = run.several()
+    ended = True  # the last card written ended its last line (a header after one that did not starts a line)
     for result in run.results():
         dirty |= result.changed
         if not in_place or result.path == STDIN:
             if several:
-                _out(f"==> {result.path} <==\n")
+                _out(f"{'' if ended else chr(10)}==> {result.path} <==\n")
             _out(result.text)
+            ended = not result.text or result.text.endswith(("\n", "\r"))
         elif result.changed:
             written = api.write_in_place(result)
             if written.error is not None:  # counted as an error, not as changed: nothing was written

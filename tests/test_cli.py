@@ -296,3 +296,14 @@ def test_a_folder_that_cannot_be_listed_is_one_error_and_the_other_cards_are_rea
     code, out, err = invoke("check", str(card), str(locked))
     assert code == 2 and f"{card}:".encode() in out
     assert err.startswith(f"{locked}: ") and err.count("\n") == 2  # its line, then the summary
+
+
+def test_apply_to_stdout_starts_each_header_on_a_line_of_its_own(tmp_path: Path) -> None:
+    # After a card without a final newline, the next header was glued to its last line
+    # ("# a==> b.md <=="), so the output could not be split back into its cards.
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text("---\nlicense: mit\n---\n# a")
+    second.write_text(CLEAN)
+    code, out, _ = invoke("apply", "-q", str(first), str(second))
+    assert code == 0
+    assert out.decode() == f"==> {first} <==\n---\nlicense: mit\n---\n# a\n==> {second} <==\n{CLEAN}"
