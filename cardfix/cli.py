@@ -500,16 +500,20 @@ def stats(paths: Paths, common: Common,
     """Count cards by generator and by the rules they need: the table people who study cards publish."""
     from cardfix import stats as stats_module
 
+    if chart is not None and not chart.lower().endswith(".svg"):
+        _fail(f"--chart {chart}: the chart is an SVG image; name a FILE.svg")
     run = Run(paths, common, keep_text=True)
-    counted = stats_module.collect((r, stats_module.generator_of(r.original)) for r in run.results(
-        include_errors=True))
-    _out(stats_module.as_json(counted) if format is StatsFormat.json else stats_module.markdown(counted))
-    if chart is not None:
-        try:
-            with output_file(chart) as temporary, open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(stats_module.svg_chart(counted))
-        except OSError as exc:
-            _fail(f"{chart}: cannot be written: {describe_os_error(exc)}")
+    try:
+        with ExitStack() as stack:  # (the chart's file made first: one that cannot be written fails at once)
+            temporary = stack.enter_context(output_file(chart)) if chart is not None else None
+            counted = stats_module.collect((r, stats_module.generator_of(r.original)) for r in run.results(
+                include_errors=True))
+            _out(stats_module.as_json(counted) if format is StatsFormat.json else stats_module.markdown(counted))
+            if temporary is not None:
+                with open(temporary, "w", encoding="utf-8") as handle:
+                    handle.write(stats_module.svg_chart(counted))
+    except OSError as exc:
+        _fail(f"{chart}: cannot be written: {describe_os_error(exc)}")
     raise typer.Exit(EXIT_ERROR if counted.errors else EXIT_CLEAN)
 
 

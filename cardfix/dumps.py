@@ -135,13 +135,14 @@ def write(batches_out: Iterable[pa.RecordBatch], output: str, empty: pa.RecordBa
     """Write repaired batches (the input's columns plus cardfix's) to one parquet file; rows written. The file
     appears whole or not at all (files.output_file); with no batch at all, it is `empty` (no row, the columns
     the rows would have had), so no earlier run's file is left looking like this one's."""
-    batches = iter(batches_out)
-    first = next(batches, None)
-    if first is None:
-        first = empty
     rows = 0
-    with output_file(output) as temporary, pq.ParquetWriter(temporary, first.schema) as writer:
-        for batch in itertools.chain([first], batches):
-            writer.write_batch(batch)
-            rows += batch.num_rows
+    with output_file(output) as temporary:  # (made first: an output that cannot be written fails at once)
+        batches = iter(batches_out)
+        first = next(batches, None)
+        if first is None:
+            first = empty
+        with pq.ParquetWriter(temporary, first.schema) as writer:
+            for batch in itertools.chain([first], batches):
+                writer.write_batch(batch)
+                rows += batch.num_rows
     return rows

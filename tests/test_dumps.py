@@ -332,3 +332,20 @@ def test_a_file_pyarrow_cannot_read_is_one_line_with_the_system_s_reason(tmp_pat
     assert lines[0].startswith(f"{corrupt}: cannot be read as parquet: ") and "\n" not in lines[0]
     assert lines[1] == f"{missing}: no such file or directory"
     assert len(out.decode().splitlines()) == 2  # (the CF000 rows, one line each)
+
+
+def test_an_output_that_cannot_be_written_fails_before_the_dump_is_read(tmp_path: Path) -> None:
+    # --output and --chart in a missing folder failed only after the whole dump was read (minutes on a Hub
+    # dump); --chart c.png wrote an SVG image under a PNG name.
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"modelId": ["a/1", "a/2"], "card": ["---\nlicense: mit\n---\n# m\n", None]}), path)
+    out = tmp_path / "nodir" / "o.parquet"
+    code, _, err = invoke("apply", "-q", "--output", str(out), str(path))
+    assert (code, err) == (2, f"cardfix: {out}: cannot be written: no such file or directory\n")  # (no row read)
+    chart = tmp_path / "nodir" / "c.svg"
+    code, stdout, err = invoke("stats", "-q", "--chart", str(chart), str(path))
+    assert (code, stdout, err) == (2, b"", f"cardfix: {chart}: cannot be written: no such file or directory\n")
+    png = tmp_path / "c.png"
+    code, stdout, err = invoke("stats", "-q", "--chart", str(png), str(path))
+    assert (code, stdout) == (2, b"") and err == f"cardfix: --chart {png}: the chart is an SVG image; name a FILE.svg\n"
+    assert not png.exists()
