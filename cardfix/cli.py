@@ -526,6 +526,8 @@ def check(paths: Paths, common: Common,
           statistics: Annotated[bool, typer.Option(
               "--statistics", help="Print counts by rule instead of the findings.")] = False) -> None:
     """List findings (exit 1 on anything apply would fix, and on errors; --fail-on tightens)."""
+    if statistics and format not in (Format.text, Format.json):
+        _fail(f"--statistics prints counts by rule as text or JSON, not {format.value}")
     run = Run(paths, common, keep_text=False)
     stream = Stream(format, statistics)
     failing = False
@@ -560,7 +562,7 @@ class Stream:
     def close(self, fails: Callable[[formats.Row], bool]) -> str:
         rows = [row for _, card in self.kept for row in card]
         if self.statistics:
-            return formats.statistics(rows)
+            return formats.statistics(rows, as_json=self.format is Format.json)
         if self.format is Format.sarif:
             return formats.sarif(rows, {r.code: (r.name, r.summary) for r in api.load_rules()})
         if self.format is Format.junit:

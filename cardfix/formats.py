@@ -109,13 +109,17 @@ def junit(cards: Iterable[tuple[str, Sequence[Row]]], fails: Callable[[Row], boo
             f'failures="{failures}">\n{"".join(cases)}</testsuite>\n')
 
 
-def statistics(rows: Iterable[Row]) -> str:
-    """Counts by rule, most frequent first, as `ruff --statistics` prints them."""
+def statistics(rows: Iterable[Row], as_json: bool = False) -> str:
+    """Counts by rule, most frequent first, as `ruff --statistics` prints them (`[*]`: every finding fixable);
+    `as_json`: as `ruff --statistics --output-format json`, an array of code, name, count, fixable."""
     counts: Counter[tuple[str, str]] = Counter()
     fixable: Counter[str] = Counter()
     for row in rows:
         counts[(str(row["code"]), str(row["name"]))] += 1
         fixable[str(row["code"])] += bool(row["fixable"])
-    lines = [f"{n:>6}  {code}  {'[*]' if fixable[code] == n else '   '}  {name}"
-             for (code, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if as_json:
+        return json.dumps([{"code": code, "name": name, "count": n, "fixable": fixable[code] == n}
+                           for (code, name), n in ranked], indent=2) + "\n"
+    lines = [f"{n:>6}  {code}  {'[*]' if fixable[code] == n else '   '}  {name}" for (code, name), n in ranked]
     return "".join(line + "\n" for line in lines)

@@ -284,6 +284,14 @@ def test_statistics_count_by_rule(tmp_path: Path) -> None:
     lines = out.decode().splitlines()
     counts = [int(line.split()[0]) for line in lines]
     assert counts == sorted(counts, reverse=True) and any(" CF101 " in line for line in lines)
+    # --format was ignored: the text table came out for json, sarif, github and junit alike.
+    cards = [str(p) for p in sorted((ROOT / "golden").glob("trust-*.in.md"))]
+    _code, out, _ = invoke("check", "--statistics", "--format", "json", *cards)
+    counted = json.loads(out)
+    assert [(c["count"], c["code"]) for c in counted] == [(int(line.split()[0]), line.split()[1]) for line in lines]
+    assert [c["fixable"] for c in counted] == ["[*]" in line for line in lines]
+    code, out, err = invoke("check", "--statistics", "--format", "sarif", *cards)
+    assert (code, out, err) == (2, b"", "cardfix: --statistics prints counts by rule as text or JSON, not sarif\n")
 
 
 def test_stdin_filename_names_the_card_and_report_dash_is_stdout() -> None:
