@@ -63,6 +63,14 @@ class Card:
         return bool(self.head)
 
     @cached
+    def front_matter_newline(self) -> str:
+        """The line ending new front-matter lines take: the block's own (CRLF in a CRLF block even when the
+        body's lines end in LF), by the same rule as `newline`; the card's where there is no block yet."""
+        if not self.has_front_matter:
+            return self.newline
+        return detect_newline(self.head + self.front_matter + self.tail.rstrip("\r\n"))  # (not the fence's own end)
+
+    @cached
     def body_first_line(self) -> int:
         """1-based line number of the body's first line in the rendered card."""
         return 1 + count_lines(self.head + self.front_matter + self.tail)

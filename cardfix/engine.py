@@ -419,13 +419,14 @@ def _splice_pending(state: State, log: _Run) -> State:
     if not state.pending or not log.verify:
         return state
     edits = [p.edit for p in state.pending]
+    newline = state.card.front_matter_newline
     if state.front_matter.plain:  # new top-level keys only: each key's line read back (see insert_keys)
-        inserted = insert_keys(state.card.front_matter, state.front_matter.data, edits, state.card.newline)
+        inserted = insert_keys(state.card.front_matter, state.front_matter.data, edits, newline)
         if inserted is not None:
             return replace(state, card=state.card.with_front_matter(inserted),
                            front_matter=ParsedFrontMatter(state.data, text=inserted), pending=())
     try:
-        text = splice_all(state.card.front_matter, state.front_matter.root, edits, state.card.newline, state.data)
+        text = splice_all(state.card.front_matter, state.front_matter.root, edits, newline, state.data)
         parsed = parse_front_matter(text)
         good = same_data(parsed.data, state.data)
     except (FrontMatterError, KeyError):
@@ -441,7 +442,7 @@ def _splice_one_by_one(state: State, log: _Run) -> State:
     for pending in state.pending:
         expected = apply_to_data(data, pending.edit)
         try:
-            candidate = splice(text, front_matter.root, pending.edit, state.card.newline, expected)
+            candidate = splice(text, front_matter.root, pending.edit, state.card.front_matter_newline, expected)
             parsed = parse_front_matter(candidate)
         except (FrontMatterError, KeyError):
             parsed = None

@@ -198,3 +198,18 @@ def test_every_corpus_front_matter_reads_as_pyyaml_reads_it() -> None:
             compared += 1
             assert _ours(front_matter) == _pyyaml(front_matter), path.name
     assert compared
+
+
+@pytest.mark.parametrize(("front", "body", "expected"), [("\r\n", "\n", "\r\n"), ("\n", "\r\n", "\n")])
+def test_new_front_matter_lines_end_as_the_block_s_own_lines_do(front: str, body: str, expected: str) -> None:
+    # A CRLF block over an LF body (and the reverse) took the card's line ending, by huggingface_hub's rule
+    # over the whole text (mixed: LF), so the new keys' lines ended unlike the block's.
+    text = (f"---{front}license: mit{front}tags:{front}- generated_from_trainer{front}---{body}# m{body}{body}"
+            f"This model is a fine-tuned version of [bert-base-uncased](https://huggingface.co/bert-base-uncased)"
+            f" on an unknown dataset.{body}")
+    result = repair(text)
+    front_matter = parse_text(result.text).front_matter
+    assert "library_name: transformers" + expected in front_matter and "base_model: bert-base-uncased" in front_matter
+    assert front_matter.count("\r\n") == (front_matter.count("\n") if expected == "\r\n" else 0)
+    assert parse_text(result.text).body == parse_text(text).body  # (the body's own endings kept)
+    assert repair(result.text).text == result.text
