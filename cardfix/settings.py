@@ -12,10 +12,10 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from cardfix.config import Config, discover_config
+from cardfix.config import Config, ConfigError, discover_config
 from cardfix.memo import mypyc_attr
 from cardfix.options import Options
-from cardfix.ruleset import Rule, load_rules, override_params, select_rules
+from cardfix.ruleset import Rule, RuleError, load_rules, override_params, select_rules
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_JOBS_PER_CPU = 4  # more workers than this only contend for the same cores
@@ -86,13 +86,24 @@ def make_settings(select: Iterable[str] | None = None, ignore: Iterable[str] | N
     every = tuple(rules) if rules is not None else load_rules()
     if config is not None:
         every = config.apply_rule_params(every)
+        _check_codes(every, config)
     chosen = select_rules(with_options(every, options), select, ignore)
     if config is None:
         return Settings(chosen, options, max_bytes, jobs=jobs)
     ignores = tuple((pattern, tuple(codes)) for pattern, codes in config.get("per-file-ignores", {}).items())
-    select_rules(every, [c for _, codes in ignores for c in codes])  # unknown codes are an error here, not later
     root = str(config.path.parent) if config.path else None
     return Settings(chosen, options, max_bytes, tuple(config.get("exclude", [])), jobs, root, ignores)
+
+
+def _check_codes(rules: Sequence[Rule], config: Config) -> None:
+    """The configuration's rule codes name rules (an unknown one is an error naming the file and the key)."""
+    lists = {"select": config.get("select", []), "ignore": config.get("ignore", []),
+             "per-file-ignores": [c for codes in config.get("per-file-ignores", {}).values() for c in codes]}
+    for key, codes in lists.items():
+        try:
+            select_rules(rules, None, codes)
+        except RuleError as exc:
+            raise ConfigError(f"{config.path}: {key}: {exc}") from None
 
 
 def settings_from(paths: Iterable[str], flags: Flags) -> Settings:

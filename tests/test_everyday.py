@@ -210,7 +210,10 @@ def test_per_file_ignores_from_the_configuration(tmp_path: Path) -> None:
     ("jobs = 0", "key 'jobs' must be 1 or more, not 0"),
     ("jobs = -3", "key 'jobs' must be 1 or more, not -3"),
     ("max-size = 0", "key 'max-size' must be 1 or more, not 0"),
-    ('[per-file-ignores]\n"a/*" = ["CF999"]', "unknown rule code or name 'CF999'"),
+    ('[per-file-ignores]\n"a/*" = ["CF999"]', "per-file-ignores: unknown rule code or name 'CF999'"),
+    # These two did not name the file (nor the key): "cardfix: unknown rule code or name 'CF999'".
+    ('select = ["CF999"]', "select: unknown rule code or name 'CF999'"),
+    ('ignore = ["CF1", "nope"]', "ignore: unknown rule code or name 'nope'"),
 ])
 def test_the_configuration_is_validated_like_the_command_line(tmp_path: Path, config: str, message: str) -> None:
     (tmp_path / ".cardfix.toml").write_text(config + "\n")
@@ -218,7 +221,8 @@ def test_the_configuration_is_validated_like_the_command_line(tmp_path: Path, co
     card.write_text(_sections_card())
     code, out, err = invoke("check", str(card))
     assert (code, out) == (2, b"")
-    assert err.startswith("cardfix: ") and message in err and err[-1] == "\n" and err.count("\n") == 1
+    assert err.startswith(f"cardfix: {tmp_path / '.cardfix.toml'}: ") and message in err
+    assert err[-1] == "\n" and err.count("\n") == 1
 
 
 def test_option_values_no_rule_can_use_are_usage_errors() -> None:
