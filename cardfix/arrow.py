@@ -54,6 +54,9 @@ def _chosen(select: Iterable[str] | None, ignore: Iterable[str] | None, settings
 def _check_column(column: str, names: Sequence[str]) -> None:
     if column not in names:
         raise KeyError(f"no column {column!r} (columns: {', '.join(map(str, names))})")
+    for name in (column, PATH_COLUMN):
+        if list(names).count(name) > 1:  # (pyarrow then finds none: "Column card does not exist in schema")
+            raise KeyError(f"{list(names).count(name)} columns named {name!r}")
 
 
 def repair_rows(batch: pa.RecordBatch | pa.Table, column: str, chosen: Settings, check: bool) -> list[Result]:

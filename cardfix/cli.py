@@ -162,6 +162,8 @@ def _common(given: dict[str, Any]) -> Common:
                       repo_id=given["repo_id"], base_model=given["base_model"],
                       results_from=_value(given["results_from"]), placeholders=_value(given["placeholders"]),
                       unsafe_fixes=given["unsafe_fixes"])
+    if given["report"] is not None and not given["report"].strip():  # (it was taken as "no report")
+        _fail("--report: an empty value names no file (- is stdout)")
     flags = Flags(options, _split(given["select"]), _split(given["ignore"]), given["config"], given["max_size"],
                   given["jobs"], given["force_exclude"])
     return Common(flags, given["report"], given["exit_zero_even_if_changed"], given["quiet"], given["stdin_filename"])
@@ -422,6 +424,8 @@ def apply(paths: Paths, common: Common,
           ) -> None:
     """Print the repaired cards, or rewrite them with --in-place (exit 1 if anything changed)."""
     if output is not None:
+        if in_place:  # (it was ignored: the files named were left as they were)
+            _fail("--in-place rewrites card files and --output writes a dump's rows to a parquet file: choose one")
         raise typer.Exit(_apply_to_parquet(paths, common, output))
     if in_place and any(path != STDIN and _is_dump(path) for path in paths):
         # A dump's rows are named by their modelId, which is no file of the user's: never written to.

@@ -68,8 +68,21 @@ def check_for_output(paths: Sequence[str]) -> list[DumpError]:
         elif first is None:
             first = (file, schema)
         elif not schema.equals(first[1]):
-            found.append(DumpError(file, f"its columns differ from those of {first[0]} (one output, one schema)"))
+            how = f"{_difference(schema, first[1])}; one output, one schema"
+            found.append(DumpError(file, f"its columns differ from those of {first[0]} ({how})"))
     return found
+
+
+def _difference(schema: pa.Schema, first: pa.Schema) -> str:
+    """How two files' columns differ, said briefly: their names, their order, or a column's type."""
+    if set(schema.names) != set(first.names):
+        return "other names"
+    if schema.names != first.names:
+        return "another order"
+    name = next((n for n in schema.names if schema.field(n).type != first.field(n).type), None)
+    if name is None:
+        return "other column attributes (nullability or metadata)"
+    return f"{name!r} holds {schema.field(name).type}, not {first.field(name).type}"
 
 
 def _open(file: Path) -> pq.ParquetFile:

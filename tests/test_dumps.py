@@ -294,8 +294,9 @@ def test_apply_output_refuses_files_one_output_cannot_hold(tmp_path: Path) -> No
     out = tmp_path / "out.parquet"
     code, _, err = invoke("apply", "--output", str(out), str(good), str(other), str(no_ids), str(written))
     assert code == 2 and err.strip().splitlines() == [
-        f"{other}: its columns differ from those of {good} (one output, one schema)",
-        f"{no_ids}: its columns differ from those of {good} (one output, one schema)",
+        f"{other}: its columns differ from those of {good} ('card' holds large_string, not string; one output, "
+        "one schema)",
+        f"{no_ids}: its columns differ from those of {good} (other names; one output, one schema)",
         f"{written}: it already has cardfix's column 'repaired' (a file apply --output wrote?)",
         f"cardfix: nothing written to {out}"] and not out.exists()
     assert invoke("check", "-q", str(good), str(other), str(no_ids), str(written))[0] == 0  # each reads alone
@@ -349,3 +350,25 @@ def test_an_output_that_cannot_be_written_fails_before_the_dump_is_read(tmp_path
     code, stdout, err = invoke("stats", "-q", "--chart", str(png), str(path))
     assert (code, stdout) == (2, b"") and err == f"cardfix: --chart {png}: the chart is an SVG image; name a FILE.svg\n"
     assert not png.exists()
+
+
+def test_files_one_output_cannot_hold_say_how_their_columns_differ(tmp_path: Path) -> None:
+    card = "---\nlicense: mit\n---\n# m\n"
+    good = _good_dump(tmp_path)
+    swapped = tmp_path / "swapped.parquet"
+    pq.write_table(pa.table({"card": [card], "modelId": ["a/s"]}), swapped)
+    twice = tmp_path / "twice.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["a/t"]), pa.array([card]), pa.array([card])],
+                                        names=["modelId", "card", "card"]), twice)
+    out = tmp_path / "out.parquet"
+    code, _, err = invoke("apply", "--output", str(out), str(good), str(swapped), str(twice))
+    # Before: the same words for another order as for other names, and pyarrow's "Column card does not exist
+    # in schema" for a file with two card columns.
+    assert code == 2 and err.splitlines()[:2] == [
+        f"{swapped}: its columns differ from those of {good} (another order; one output, one schema)",
+        f"{twice}: 2 columns named 'card'"]
+    code, _, err = invoke("apply", "--in-place", "--output", str(out), str(good))
+    assert (code, err) == (2, "cardfix: --in-place rewrites card files and --output writes a dump's rows to a "
+                              "parquet file: choose one\n") and not out.exists()
+    code, _, err = invoke("check", "--report", "", str(good))
+    assert (code, err) == (2, "cardfix: --report: an empty value names no file (- is stdout)\n")
