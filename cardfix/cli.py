@@ -259,19 +259,20 @@ class Run:
                                           ensure_ascii=False) + "\n")
 
     def _all_results(self) -> Iterator[Result]:
-        """Cards on disk through the bulk processor; parquet dumps (a file or a folder of them) batch by batch."""
-        on_disk: list[str] = []
-        for path in self.paths:
-            if path != STDIN and _is_dump(path):
-                yield from api.process(self._discover(on_disk), self.settings, keep_text=self.keep_text)
-                on_disk = []
-                from cardfix import dumps
+        """Cards on disk through the bulk processor; parquet dumps (a file, or the files directly in a folder
+        given) batch by batch; in the order discovery gives them (de-duplicated, `exclude` applied alike)."""
+        s = self.settings
+        numbers: dict[str, Iterator[int]] = {}  # by dump: its rows without a modelId are counted over its files
+        targets = api.discover(self.paths, s.exclude, s.root, s.force_exclude, dumps=True)
+        for is_dump, group in itertools.groupby(targets, key=lambda t: t.dump is not None and t.error is None):
+            if not is_dump:
+                yield from api.process(group, s, keep_text=self.keep_text)
+                continue
+            from cardfix import dumps
 
-                yield from dumps.results(path, check=not self.keep_text, settings_=self.settings)
-            else:
-                on_disk.append(path)
-        if on_disk:
-            yield from api.process(self._discover(on_disk), self.settings, keep_text=self.keep_text)
+            for target in group:
+                yield from dumps.results(target.path, check=not self.keep_text, settings_=s,
+                                         row_numbers=numbers.setdefault(str(target.dump), itertools.count()))
 
     def several(self) -> bool:
         """Whether the PATHs name more than one card (a walk that stops at the second)."""

@@ -119,18 +119,19 @@ def _unreadable(exc: pa.ArrowException | OSError) -> str:
 
 
 def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, settings_: Settings | None = None,
-            **options: Any) -> Iterator[Result]:
+            row_numbers: Iterator[int] | None = None, **options: Any) -> Iterator[Result]:
     """Every card of the dump repaired, as Results named by their modelId, else `row N` (counted over the whole
     dump; row order kept): the rows that repair_batch would give, without the round trip through Arrow columns.
-    A file that is no dump of cards is one error Result named by the file; the next file is read."""
+    A file that is no dump of cards is one error Result named by the file; the next file is read.
+    `row_numbers` goes on counting over calls (the files of one dump read one by one)."""
     chosen = settings_ or settings(options=Options(**options))
-    row = 0
+    numbers = itertools.count() if row_numbers is None else row_numbers
     for file in dump_files(path):
         try:
             for batch in _file_batches(file, batch_rows, only_cards=True):
                 for result in repair_rows(batch, CARD_COLUMN, chosen, check):
+                    row = next(numbers)
                     name = result.path if result.path is not None else f"row {row}"
-                    row += 1
                     if check:
                         yield result.findings_only(name)
                     else:

@@ -23,6 +23,7 @@ from cardfix.core import Result, error, repair
 from cardfix.settings import Settings, path_matches, relative_to
 
 CARD_NAME = "README.md"
+PARQUET = ".parquet"  # a dump's file
 STDIN = "-"
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
@@ -33,6 +34,7 @@ class Target:
 
     path: str
     error: str | None = None
+    dump: str | None = None  # a parquet file of a dump (discover(dumps=True)): the PATH given, whose rows it holds
 
 
 def repair_target(target: Target, settings: Settings, *, keep_text: bool = True) -> Result:
@@ -75,14 +77,16 @@ def write_in_place(result: Result) -> Result:
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None = None,
-             force_exclude: bool = False) -> Iterator[Target]:
+             force_exclude: bool = False, dumps: bool = False) -> Iterator[Target]:
     """Expand PATHs to their README.md files, lazily: memory does not grow with the number of cards.
 
     PATHs come in the order given; below a directory, cards come in sorted path order (hidden
     directories skipped, symlinked ones not followed). A card named twice comes once: a directory's
     walk leaves out the files and directories that are PATHs of their own. `exclude` patterns match
     paths relative to `root` (the configuration's folder); a file named as a PATH is processed even if
-    they match, unless `force_exclude` (as ruff does).
+    they match, unless `force_exclude` (as ruff does). With `dumps`, parquet files are found too: a PATH
+    ending in `.parquet`, and the `*.parquet` files directly in a directory given (a folder of a dump's
+    files), each a Target whose `dump` is that PATH, under the same rules.
     """
     paths = list(paths)
     patterns = tuple(exclude)
@@ -96,9 +100,9 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None
             continue
         done.add(key)
         if kind == "dir":
-            targets: Iterable[Target] = _walk(raw, named - {key})
+            targets: Iterable[Target] = _walk(raw, named - {key}, dumps)
         else:
-            targets = [Target(raw, error)]
+            targets = [Target(raw, error, raw if dumps and raw.endswith(PARQUET) and raw != STDIN else None)]
         checked = kind == "dir" or force_exclude
         for target in targets:
             if target.error or not checked or not _excluded(target.path, patterns, root):
@@ -130,10 +134,11 @@ def _excluded(path: str, patterns: tuple[str, ...], root: str | None) -> bool:
     return any(path_matches(relative, pattern) for pattern in patterns)
 
 
-def _walk(top: str, skip: set[str]) -> Iterator[Target]:
+def _walk(top: str, skip: set[str], dumps: bool = False) -> Iterator[Target]:
     """README.md files below `top` in sorted path order (a directory's entries are sorted as the paths
     they start: `name/`), leaving out the paths in `skip`; errors in place. Depth-first with one sorted
-    listing per open directory: memory follows the tree's depth and width, not its number of cards."""
+    listing per open directory: memory follows the tree's depth and width, not its number of cards.
+    With `dumps`, also the parquet files directly in `top` (Targets whose `dump` is `top`)."""
     found = False
     stack = [iter([(top, "dir")])]
     while stack:
@@ -146,9 +151,11 @@ def _walk(top: str, skip: set[str]) -> Iterator[Target]:
             found = True
             if kind in ("file", "other"):
                 yield Target(path, NOT_REGULAR if kind == "other" else None)
+            elif kind == "dump":
+                yield Target(path, None, top)
             continue  # "named", or a directory that is a PATH of its own: processed in its turn
         try:
-            children = _listing(path, skip)
+            children = _listing(path, skip, dumps and path == top)
         except OSError as exc:
             found = True
             yield Target(path, describe_os_error(exc))
@@ -158,9 +165,10 @@ def _walk(top: str, skip: set[str]) -> Iterator[Target]:
         yield Target(top, f"no {CARD_NAME} found in this directory")
 
 
-def _listing(folder: str, skip: set[str]) -> list[tuple[str, str]]:
+def _listing(folder: str, skip: set[str], parquet: bool = False) -> list[tuple[str, str]]:
     """The directory's README.md ("file", "other" when it is not a regular file, or "named" when it is a
-    PATH of its own) and subdirectories ("dir"), in the order their paths sort."""
+    PATH of its own) and subdirectories ("dir"), in the order their paths sort; with `parquet`, its
+    `*.parquet` files too ("dump", or "named"), as a dump's folder is read (not hidden ones)."""
     entries: list[tuple[str, str, str]] = []
     with os.scandir(folder) as scan:
         for entry in scan:
@@ -174,6 +182,9 @@ def _listing(folder: str, skip: set[str]) -> list[tuple[str, str]]:
             elif entry.name == CARD_NAME:
                 path = os.path.join(folder, entry.name)
                 entries.append((entry.name, path, "named" if skip and _key(path) in skip else _card_kind(entry)))
+            elif parquet and entry.name.endswith(PARQUET) and not entry.name.startswith("."):
+                path = os.path.join(folder, entry.name)
+                entries.append((entry.name, path, "named" if skip and _key(path) in skip else "dump"))
     entries.sort()
     return [(path, kind) for _, path, kind in entries]
 

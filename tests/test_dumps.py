@@ -372,3 +372,47 @@ def test_files_one_output_cannot_hold_say_how_their_columns_differ(tmp_path: Pat
                               "parquet file: choose one\n") and not out.exists()
     code, _, err = invoke("check", "--report", "", str(good))
     assert (code, err) == (2, "cardfix: --report: an empty value names no file (- is stdout)\n")
+
+
+TRAINER_CARD = ("---\ntags:\n- generated_from_trainer\n---\n# m\n\nThis model is a fine-tuned version of "
+                "[acme/base](https://huggingface.co/acme/base) on an unknown dataset.\n")
+
+
+def _paths_checked(*args: str) -> list[str]:
+    code, out, err = invoke("check", "--select", "CF101", *args)
+    assert "Traceback" not in err
+    return [line.split(":")[0] for line in out.decode().splitlines()]
+
+
+def test_dumps_are_found_as_cards_are_de_duplicated_and_excluded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    # A folder holding a parquet file was read as a dump only (its README.md cards silently left out); a
+    # configuration's `exclude` did not apply to dumps; a dump named twice was read twice; and a card named
+    # both inside a folder and on its own came twice when a dump was named in between.
+    project = tmp_path / "proj"
+    (project / "sub").mkdir(parents=True)
+    (project / "README.md").write_text(TRAINER_CARD)
+    (project / "sub" / "README.md").write_text(TRAINER_CARD)
+    for name, model in (("a.parquet", "org/a"), ("new.parquet", "org/new")):
+        pq.write_table(pa.table({"modelId": [model], "card": [TRAINER_CARD]}), project / name)
+    other = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"modelId": [None, None], "card": [TRAINER_CARD] * 2}), other)
+    monkeypatch.chdir(tmp_path)
+    assert _paths_checked("proj") == ["proj/README.md", "org/a", "org/new", "proj/sub/README.md"]
+    assert _paths_checked("other.parquet", "other.parquet") == ["row 0", "row 1"]
+    assert _paths_checked("proj/sub", "other.parquet", "proj") == [
+        "proj/sub/README.md", "row 0", "row 1", "proj/README.md", "org/a", "org/new"]
+    (tmp_path / ".cardfix.toml").write_text('exclude = ["proj/new.parquet", "proj/sub"]\n')
+    assert _paths_checked("proj") == ["proj/README.md", "org/a"]
+    assert _paths_checked("proj/new.parquet") == ["org/new"]  # named: read, unless --force-exclude (as ruff)
+    assert _paths_checked("--force-exclude", "proj/new.parquet") == []
+    code, out, _ = invoke("stats", "-q", "--format", "json", "other.parquet", "other.parquet")
+    assert code == 0 and json.loads(out)["cards"] == 2
+
+
+def test_rows_without_a_model_id_are_counted_over_a_folder_s_files(tmp_path: Path) -> None:
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    for name in ("part-0.parquet", "part-1.parquet"):
+        pq.write_table(pa.table({"card": [TRAINER_CARD] * 2}), folder / name)
+    assert _paths_checked(str(folder)) == ["row 0", "row 1", "row 2", "row 3"]
