@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 
 from cardfix.card import parse_text
 from cardfix.edits import Finding
-from cardfix.engine import ENGINE_CODE, ENGINE_NAME, by_line, run
+from cardfix.engine import run
 from cardfix.facts import is_model_card
 from cardfix.memo import mypyc_attr
 from cardfix.options import Options
-from cardfix.ruleset import load_rules
 from cardfix.settings import Settings
-from cardfix.suppress import Suppressions, matches, read_suppressions, unknown_selectors
+from cardfix.suppress import matches, read_suppressions
 from cardfix.yaml_read import FrontMatterError
 
 
@@ -58,23 +57,10 @@ def repair(text: str, settings: Settings, path: str | None = None, *, verify: bo
     except Exception as exc:  # a bug in a rule must not stop a bulk run or lose the card
         return Result(text, False, (), f"internal error, card left unchanged: {type(exc).__name__}: {exc}",
                       text, path)
-    findings = outcome.findings
-    if found.named:
-        findings = _with_unknown_selectors(findings, found, settings)
     if not verify:  # check: nothing was spliced, the engine says whether the card would change
-        return Result(text, outcome.changed, findings, None, text, path)
+        return Result(text, outcome.changed, outcome.findings, None, text, path)
     new_text = outcome.card.render()
-    return Result(new_text, new_text != text, findings, None, text, path)
-
-
-def _with_unknown_selectors(findings: tuple[Finding, ...], found: Suppressions, settings: Settings
-                            ) -> tuple[Finding, ...]:
-    """The findings and one warning for each suppression comment's code that names no rule."""
-    rules = {(r.code, r.name) for r in (*load_rules(), *settings.rules)}
-    unknown = [Finding(ENGINE_CODE, ENGINE_NAME, f"the suppression comment names no rule: {selector!r} (see "
-                       "`cardfix rules`); it silences nothing", line, False, "warning")
-               for line, selector in unknown_selectors(found, rules)]
-    return by_line([*findings, *unknown]) if unknown else findings
+    return Result(new_text, new_text != text, outcome.findings, None, text, path)
 
 
 def error(message: str, path: str | None) -> Result:

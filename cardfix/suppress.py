@@ -13,7 +13,6 @@ it does not count. Whether a comment lies in code is read only for a card that h
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import regex
@@ -41,7 +40,6 @@ class Block:
 class Suppressions:
     whole_card: tuple[tuple[str, ...], ...] = ()  # each comment's selectors (empty: every rule)
     blocks: tuple[Block, ...] = ()
-    named: tuple[tuple[int, str], ...] = ()  # every selector of the comments, with the comment's line
 
     def __bool__(self) -> bool:
         return bool(self.whole_card or self.blocks)
@@ -65,14 +63,11 @@ def read_suppressions(card: Card) -> Suppressions:
     code = CodeMap(body, lines, fences)
     whole: list[tuple[str, ...]] = []
     blocks: list[Block] = []
-    named: list[tuple[int, str]] = []
     for match in comments:
         if code.in_code(match.start()):
             continue
         codes = match.group("codes").strip()
         selectors = tuple(regex.split(r"[,\s]+", codes)) if codes else ()
-        line = card.body_first_line + bisect.bisect_right(starts, match.start()) - 1
-        named += [(line, selector) for selector in selectors]
         if match.start() < first_heading:
             whole.append(selectors)
             continue
@@ -81,15 +76,7 @@ def read_suppressions(card: Card) -> Suppressions:
         if first is not None:
             base = card.body_first_line
             blocks.append(Block(base + first, base + last, selectors))
-    return Suppressions(tuple(whole), tuple(blocks), tuple(named))
-
-
-def unknown_selectors(suppressions: Suppressions, rules: Iterable[tuple[str, str]]) -> list[tuple[int, str]]:
-    """The comments' selectors that name no rule of `rules` (code, name), with their lines: a typo would
-    otherwise silence nothing, silently (as ruff warns of a `# noqa` code it does not know)."""
-    known = list(rules)
-    return [(line, selector) for line, selector in suppressions.named
-            if not any(matches((selector,), code, name) for code, name in known)]
+    return Suppressions(tuple(whole), tuple(blocks))
 
 
 def _next_block(body: str, lines: list[Line], start: int) -> tuple[int | None, int]:

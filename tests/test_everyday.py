@@ -146,21 +146,6 @@ def test_a_comment_elsewhere_silences_the_next_block_only() -> None:
     assert repair(card, select=["CF401"]).text == card
 
 
-def test_a_comment_naming_no_rule_is_a_warning_at_its_line() -> None:
-    # `ignore CF999` (a typo) silenced nothing, and nothing said so; ruff warns of a `# noqa` code it does not know.
-    card = _sections_card(preamble="<!-- cardfix: ignore CF101, CF99, nope, fill-model-description -->")
-    result = repair(card)
-    said = [f for f in result.findings if f.code == "CF000"]
-    line = card.splitlines().index("<!-- cardfix: ignore CF101, CF99, nope, fill-model-description -->") + 1
-    assert [(f.line, f.message, f.severity, f.fixable) for f in said] == [
-        (line, f"the suppression comment names no rule: {s!r} (see `cardfix rules`); it silences nothing",
-         "warning", False) for s in ("CF99", "nope")]
-    assert not any(f.code in ("CF101", "CF401") for f in result.findings)  # the known ones still silence
-    assert list(result.findings) == sorted(result.findings, key=lambda f: (f.line or 0, f.code))
-    assert [f for f in repair(card, select=["CF402"]).findings if f.code == "CF000"] == said  # (any rule known)
-    assert not any(f.code == "CF000" for f in repair(_sections_card(preamble="<!-- cardfix: ignore ALL -->")).findings)
-
-
 def test_an_ignore_comment_without_codes_silences_every_rule_there() -> None:
     card = _sections_card(before_description="<!-- cardfix: ignore -->\n")
     assert "## Model description\n\nMore information needed\n" in repair(card).text
