@@ -184,7 +184,9 @@ def _listing(folder: str, skip: set[str], parquet: bool = False) -> list[tuple[s
                 entries.append((entry.name, path, "named" if skip and _key(path) in skip else _card_kind(entry)))
             elif parquet and entry.name.endswith(PARQUET) and not entry.name.startswith("."):
                 path = os.path.join(folder, entry.name)
-                entries.append((entry.name, path, "named" if skip and _key(path) in skip else "dump"))
+                kind = _card_kind(entry)  # (a FIFO is never opened: it would block the run)
+                entries.append((entry.name, path, "named" if skip and _key(path) in skip else
+                                "dump" if kind == "file" else kind))
     entries.sort()
     return [(path, kind) for _, path, kind in entries]
 

@@ -67,7 +67,7 @@ def read_suppressions(card: Card) -> Suppressions:
         if code.in_code(match.start()):
             continue
         codes = match.group("codes").strip()
-        selectors = tuple(regex.split(r"[,\s]+", codes)) if codes else ()
+        selectors = tuple(part for part in regex.split(r"[,\s]+", codes) if part)  # ("CF101," names one rule)
         if match.start() < first_heading:
             whole.append(selectors)
             continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -416,3 +418,15 @@ def test_rows_without_a_model_id_are_counted_over_a_folder_s_files(tmp_path: Pat
     for name in ("part-0.parquet", "part-1.parquet"):
         pq.write_table(pa.table({"card": [TRAINER_CARD] * 2}), folder / name)
     assert _paths_checked(str(folder)) == ["row 0", "row 1", "row 2", "row 3"]
+
+
+def test_a_fifo_named_like_a_dump_in_a_folder_is_one_error_and_never_opened(tmp_path: Path) -> None:
+    # Marked a dump without the regular-file check cards get: opening it blocked the run for good.
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "README.md").write_text(TRAINER_CARD)
+    os.mkfifo(folder / "x.parquet")
+    run = subprocess.run([sys.executable, "-m", "cardfix", "check", "-q", str(folder)], capture_output=True,
+                         timeout=60, check=False)
+    assert run.returncode == 2 and run.stderr.decode() == f"{folder / 'x.parquet'}: not a regular file\n"
+    assert f"{folder / 'README.md'}:" in run.stdout.decode()

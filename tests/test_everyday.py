@@ -130,7 +130,9 @@ def _sections_card(preamble: str = "", before_description: str = "") -> str:
 
 
 @pytest.mark.parametrize("comment", ["<!-- cardfix: ignore CF101 -->", "<!-- cardfix: ignore CF1 -->",
-                                     "<!-- cardfix: ignore base-model-from-link, CF401 -->"])
+                                     "<!-- cardfix: ignore base-model-from-link, CF401 -->",
+                                     # A stray comma made an empty code, which matched every rule.
+                                     "<!-- cardfix: ignore CF101, -->", "<!-- cardfix: ignore CF101,, CF401 -->"])
 def test_a_comment_before_the_first_heading_silences_a_rule_on_the_whole_card(comment: str) -> None:
     result = repair(_sections_card(preamble=comment))
     assert "base_model" not in result.text and not any(f.code == "CF101" for f in result.findings)
