@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from pathlib import Path
 from typing import IO, Annotated, Any, Optional
 
 import typer
@@ -292,6 +293,19 @@ class Run:
         s = self.settings
         return api.discover(paths, s.exclude, s.root, s.force_exclude)
 
+    def reads(self, written: str) -> str | None:
+        """The card or dump file this run reads that `written` (an existing file) is, through any link, or None:
+        a file the run writes must not be one it reads (a walk of its own, only where `written` exists)."""
+        try:
+            wanted = os.stat(written)
+        except OSError:
+            return None
+        s = self.settings
+        for target in api.discover(self.paths, s.exclude, s.root, s.force_exclude, dumps=True):
+            if target.error is None and target.path != STDIN and _same_file(target.path, wanted):
+                return target.path
+        return None
+
     def _count_cards(self) -> int:
         """The number of cards, for the progress bar: a walk of its own, so none is held in memory."""
         return sum(1 for _ in self._targets())
@@ -299,7 +313,7 @@ class Run:
     def _open_report(self) -> IO[str]:
         if self.common.report == "-":
             return contextlib.nullcontext(sys.stdout)  # type: ignore[return-value]
-        read = _read_by_run(self.common.report or "", self.paths)
+        read = self.reads(self.common.report or "")
         if read is not None:  # (opening it for writing would empty a card or dump before it is read)
             _fail(f"--report {self.common.report} is one of the files this run reads ({read}); name another file")
         try:
@@ -328,25 +342,19 @@ def _is_dump(path: str) -> bool:
     if path.endswith(".parquet"):
         return True
     try:
-        return os.path.isdir(path) and any(name.endswith(".parquet") for name in os.listdir(path))
+        return os.path.isdir(path) and any(name.endswith(".parquet") and not name.startswith(".") and os.path.isfile(
+            os.path.join(path, name)) for name in os.listdir(path))  # (the files discovery takes as a dump's)
     except OSError:
         return False
 
 
-def _read_by_run(target: str, paths: list[str]) -> str | None:
-    """The PATH given whose reading would read `target` (the file itself, or a card or dump in a folder
-    given), or None: a file this run writes must not be one it reads."""
-    where = os.path.realpath(target)
-    for path in paths:
-        if path == STDIN:
-            continue
-        given = os.path.realpath(path)
-        if given == where:
-            return path
-        inside = where.startswith(given.rstrip(os.sep) + os.sep)
-        if inside and os.path.isdir(given) and (os.path.basename(where) == "README.md" or where.endswith(".parquet")):
-            return path
-    return None
+def _same_file(path: str, known: os.stat_result) -> bool:
+    """Whether `path` is the file `known` describes (the same device and inode: through links, in any case)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (known.st_dev, known.st_ino)
 
 
 def _progress(stack: ExitStack, count: Callable[[], int]) -> Any:
@@ -458,9 +466,15 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     from cardfix import dumps
 
     run = Run(paths, common, keep_text=True)
-    if not all(_is_dump(p) for p in paths):
-        _fail("--output takes parquet dumps only (a .parquet file or a folder of them)")
-    wrong = dumps.check_for_output(paths)
+    s = run.settings
+    targets = list(api.discover(paths, s.exclude, s.root, s.force_exclude, dumps=True))  # (as check finds them)
+    card = next((t.path for t in targets if t.dump is None and t.error is None), None)
+    if card is not None or not targets:
+        _fail(f"--output takes parquet dumps only (a .parquet file or a folder of them){_but(card)}")
+    files = [t for t in targets if t.error is None]
+    _refuse_collisions(run, output, common.report)
+    wrong = [dumps.DumpError(Path(t.path), str(t.error)) for t in targets if t.error is not None]
+    wrong += dumps.check_for_output([t.path for t in files])
     for problem in wrong:  # every file is checked before anything is written
         _err(str(problem))
     if wrong:
@@ -470,7 +484,8 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     try:
         with ExitStack() as stack:
             run.opened_report(stack)
-            rows = dumps.write(_tallied_batches(run, paths), output, with_results(dumps.empty_batch(paths[0]), []))
+            empty = with_results(dumps.empty_batch(files[0].path), [])
+            rows = dumps.write(_tallied_batches(run, files), output, empty)
     except dumps.DumpError as exc:  # (a row group that cannot be read) the output appears whole or not at all
         _fail(f"{exc}; nothing written to {output}")
     except OSError as exc:
@@ -479,19 +494,35 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     return run.finish(bool(run.tally.counts["changed"]))
 
 
-def _tallied_batches(run: Run, paths: list[str]) -> Iterator[Any]:
-    """Each batch of the dumps repaired, its rows recorded (counted, errors named, the report written) from the
-    same Results its new columns are made of; a row without a modelId named `row N`, as `check` names it."""
+def _but(card: str | None) -> str:
+    return f"; {card} is a card (apply it without --output)" if card is not None else ""
+
+
+def _refuse_collisions(run: Run, output: str, report: str | None) -> None:
+    """--output must be neither a dump the run reads (replaced as it is read) nor the --report file."""
+    read = run.reads(output)
+    if read is not None:
+        _fail(f"--output {output} is one of the files this run reads ({read}); name another file")
+    if report is not None and report != "-" and (os.path.realpath(report) == os.path.realpath(output) or (
+            os.path.exists(report) and os.path.exists(output) and os.path.samefile(report, output))):
+        _fail(f"--report and --output name the same file ({output}); name another file for one of them")
+
+
+def _tallied_batches(run: Run, files: list[api.Target]) -> Iterator[Any]:
+    """Each batch of the dumps' files repaired, its rows recorded (counted, errors named, the report written)
+    from the same Results its new columns are made of; a row without a modelId named `row N` (counted over
+    the files of its dump), as `check` names it."""
     from cardfix import dumps
     from cardfix.arrow import repair_rows, with_results
 
-    for path in paths:
-        row = 0
-        for batch in dumps.batches(path):
+    numbers: dict[str, Iterator[int]] = {}
+    for file in files:
+        row = numbers.setdefault(str(file.dump), itertools.count())
+        for batch in dumps.batches(file.path):
             results = repair_rows(batch, dumps.CARD_COLUMN, run.settings, False)
             for result in results:
-                run.record(result if result.path is not None else replace(result, path=f"row {row}"))
-                row += 1
+                number = next(row)
+                run.record(result if result.path is not None else replace(result, path=f"row {number}"))
             yield with_results(batch, results)
 
 

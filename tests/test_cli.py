@@ -273,8 +273,28 @@ def test_a_report_that_is_one_of_the_inputs_is_refused_and_the_input_kept(tmp_pa
     code, out, err = invoke("check", "--report", str(tmp_path / "cards" / ".." / "cards" / target.name), given)
     assert (code, out) == (2, b"")
     assert err == f"cardfix: --report {tmp_path}/cards/../cards/{target.name} is one of the files this run reads " \
-                  f"({given}); name another file\n"
+                  f"({target}); name another file\n"
     assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("link", ["hard link", "symlinked card"])
+def test_a_report_that_is_a_card_through_a_link_is_refused(tmp_path: Path, link: str) -> None:
+    # Paths were compared, not files: a hard link, or a README.md linked out of its folder (as in Hugging Face
+    # cache snapshots), let --report empty the card before it was read, and the run then exited 0.
+    data = tmp_path / "data"
+    data.mkdir()
+    card = data / "card.md"
+    card.write_text(CARD)
+    if link == "hard link":
+        report, given = tmp_path / "hard.md", str(card)
+        os.link(card, report)
+    else:
+        folder = tmp_path / "cards"
+        folder.mkdir()
+        (folder / "README.md").symlink_to(card)
+        report, given = card, str(folder)
+    code, out, err = invoke("check", "--report", str(report), given)
+    assert (code, out) == (2, b"") and "is one of the files this run reads" in err and card.read_text() == CARD
 
 
 def test_a_folder_that_cannot_be_listed_is_one_error_and_the_other_cards_are_read(
@@ -293,8 +313,8 @@ def test_a_folder_that_cannot_be_listed_is_one_error_and_the_other_cards_are_rea
         return real_listdir(path)
 
     monkeypatch.setattr(os, "listdir", listdir)
-    code, out, err = invoke("check", str(card), str(locked))
-    assert code == 2 and f"{card}:".encode() in out
+    code, out, err = invoke("apply", str(card), str(locked))  # (apply asks, to know whether to print headers)
+    assert code == 2 and f"==> {card} <==".encode() in out
     assert err.startswith(f"{locked}: ") and err.count("\n") == 2  # its line, then the summary
 
 

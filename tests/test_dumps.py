@@ -430,3 +430,35 @@ def test_a_fifo_named_like_a_dump_in_a_folder_is_one_error_and_never_opened(tmp_
                          timeout=60, check=False)
     assert run.returncode == 2 and run.stderr.decode() == f"{folder / 'x.parquet'}: not a regular file\n"
     assert f"{folder / 'README.md'}:" in run.stdout.decode()
+
+
+def test_apply_output_takes_the_dump_files_check_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --output globbed each folder itself: a hidden file was read, a dump named twice written twice, `exclude`
+    # ignored, a folder's README.md cards silently left out; it could replace the dump it read, or the report.
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for name, model in (("a.parquet", "org/a"), (".hidden.parquet", "org/hidden"), ("b.parquet", "org/b")):
+        pq.write_table(pa.table({"modelId": [model], "card": [TRAINER_CARD]}), folder / name)
+    (tmp_path / ".cardfix.toml").write_text('exclude = ["p/b.parquet"]\n')
+
+    def written(*args: str) -> list[str]:
+        code, _, err = invoke("apply", "-q", "--output", "out.parquet", *args)
+        assert code == 1, err
+        return list(pq.read_table("out.parquet").column("modelId").to_pylist())
+
+    assert written("p") == ["org/a"]
+    assert written("p/a.parquet", "p/a.parquet") == ["org/a"]
+    assert written("p/b.parquet") == ["org/b"]  # named: read (unless --force-exclude)
+    (folder / "README.md").write_text(TRAINER_CARD)
+    code, _, err = invoke("apply", "-q", "--output", "out2.parquet", "p")
+    assert (code, err) == (2, "cardfix: --output takes parquet dumps only (a .parquet file or a folder of them); "
+                              "p/README.md is a card (apply it without --output)\n")
+    assert not Path("out2.parquet").exists()
+    before = (folder / "a.parquet").read_bytes()
+    code, _, err = invoke("apply", "-q", "--output", "p/a.parquet", "p/a.parquet")
+    assert code == 2 and "is one of the files this run reads (p/a.parquet)" in err
+    assert (folder / "a.parquet").read_bytes() == before
+    code, _, err = invoke("apply", "-q", "--output", "o.parquet", "--report", "o.parquet", "p/a.parquet")
+    assert (code, err) == (2, "cardfix: --report and --output name the same file (o.parquet); name another file "
+                              "for one of them\n")
