@@ -213,3 +213,17 @@ def test_new_front_matter_lines_end_as_the_block_s_own_lines_do(front: str, body
     assert front_matter.count("\r\n") == (front_matter.count("\n") if expected == "\r\n" else 0)
     assert parse_text(result.text).body == parse_text(text).body  # (the body's own endings kept)
     assert repair(result.text).text == result.text
+
+
+def test_a_redrawn_table_keeps_the_table_s_own_line_ending() -> None:
+    # CF302 joined the redrawn rows with the card's ending (by huggingface_hub's rule, LF for a card whose LF
+    # front matter sits over a CRLF body), so the table's lines ended in LF inside a CRLF body.
+    body = ("It achieves the following results on the evaluation set:\n- Loss: 1.0963\n- Accuracy: 0.7913\n\n"
+            "### Training results\n\n| Training Loss | Epoch | Step | Accuracy | Validation Loss |\n"
+            "|:-------------:|:-----:|:----:|:--------:|:---------------:|\n"
+            "| 0.8659        | 1.0   | 100  | 0.7704   | 1.1291          |\n"
+            "| 0.5002        | 2.0   | 200  | 1.0963   | 0.7913          |\n").replace("\n", "\r\n")
+    text = "---\ntags: [generated_from_trainer]\n---\n" + body
+    out = parse_text(repair(text, select=["CF301", "CF302"]).text).body
+    assert "| Training Loss | Epoch | Step | Validation Loss | Accuracy |\r\n" in out
+    assert out.count("\n") == out.count("\r\n") == body.count("\r\n")

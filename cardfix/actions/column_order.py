@@ -31,7 +31,9 @@ def canonical_column_order(facts: Facts, params: Mapping[str, Any], options: Opt
         analysis = swap_analysis(facts, params["evidence_of"]["evidence"])
         if analysis is not None and analysis.boundary != len(table.rows):
             return NOTHING
-    text = _render_table(table, (*table.header.cells[:3], *live), facts.card.newline)
+    header_end, next_line = table.span(table.header)[1], table.offset + table.header.line.stop
+    newline = facts.card.body[header_end:next_line] or facts.card.newline  # the table's own line ending
+    text = _render_table(table, (*table.header.cells[:3], *live), newline)
     return fix(f"training-results columns put in the Trainer's live order: {', '.join(live)}",
                facts.line_number(table.start), BodyEdit(table.start, table.end, text))
 
