@@ -170,9 +170,11 @@ def test_a_comment_in_code_is_an_example_not_a_directive(example: str) -> None:
 
 @pytest.mark.parametrize("body", [f"# m\n\n```\n{IGNORE}\n\nx\n", f"```\n{IGNORE}\n# m\n\nx\n",
                                   f"# m\n\nUse `a\nand {IGNORE}` there.\n\nx\n", f"# m\n\nUse ``a ` {IGNORE}``.\n\nx\n",
-                                  f"# m\n\n- item\n\n      {IGNORE}\n\n  x\n"],
+                                  f"# m\n\n- item\n\n      {IGNORE}\n\n  x\n",
+                                  # a shorter run of backticks does not close a longer fence (CommonMark)
+                                  f"Usage:\n\n````md\n```\n{IGNORE}\n```\n````\n# m\n\nx\n"],
                          ids=["fence-never-closed", "fence-never-closed-before-heading", "span-over-two-lines",
-                              "double-backtick-span", "indented-code-in-list-item"])
+                              "double-backtick-span", "indented-code-in-list-item", "fence-in-a-longer-fence"])
 def test_no_directive_in_code(body: str) -> None:
     assert not read_suppressions(parse_text(body))
 

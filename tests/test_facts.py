@@ -20,7 +20,7 @@ from tests.conftest import CORPUS, GOLDEN, corpus_files
 # The definitions.
 ITEM_RE = regex.compile(r"- (?P<key>[^:\r\n]+?):[ \t]*(?P<value>[^\r\n]*?)[ \t]*(?:\r\n|\r|\n|$)")
 HEADING_RE = regex.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:(?<=[ \t])#+)?[ \t]*$")  # CommonMark ATX
-FENCE_RE = regex.compile(r"^ {0,3}(```+|~~~+)")
+FENCE_RE = regex.compile(r"^ {0,3}(```+|~~~+)(.*)$")
 INTROS = ((SUMMARY_INTRO_RE, "It achieves the following results"),
           (HYPER_INTRO_RE, "The following hyperparameters were used"))
 
@@ -36,13 +36,13 @@ def sections_by_regex(body: str) -> list[Section]:
     for line in lines_by_regex(body):
         text = body[line.start : line.end]
         fence_match = FENCE_RE.match(text)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
+        if fence_match:  # CommonMark: a backtick fence's info string has no backtick; a closing fence is at
+            marker, rest = fence_match.groups()  # least as long as the opening one, with only blanks after it
+            if fence is None and not (marker[0] == "`" and "`" in rest):
+                fence = marker
+            elif fence is not None and marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
                 fence = None
-            continue
+            continue  # (a line of backticks or tildes is never a heading)
         heading = HEADING_RE.match(text) if fence is None else None
         if heading:
             headings.append((len(heading.group(1)), heading.group(2).strip(), line))
@@ -73,7 +73,8 @@ def assert_reads_as_defined(body: str) -> None:
 
 PIECES = st.sampled_from([
     "# Title", "## Model description", "### Training results ###", "#no heading", "    # code, not a heading",
-    "   ## three spaces", "```", "~~~", "````python", "More information needed", "[More Information Needed]",
+    "   ## three spaces", "```", "~~~", "````python", "````", "~~~~ ", "``` x`y", "```py", "~~~~~",
+    "More information needed", "[More Information Needed]",
     "| a | b |", "|:-:|:-:|", "text", "", " ", "\t", "It achieves the following results on the evaluation set:",
     "The following hyperparameters were used during training:", "- Loss: 0.3", "- F1 : 0.9 \t", "-x: 1",
     "- Accuracy:", "#", "## #", "## Title ##", "\\# escaped",

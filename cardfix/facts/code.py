@@ -2,11 +2,12 @@
 indented code block or an inline code span.
 
 Built for the few offsets asked about (suppression comments), not for every card: the fences come from
-`sections.read_outline`'s one pass (with its rules: a fence closes at a line that starts with 3 of its
-marks), the indented blocks from one pass over the lines, and a code span is looked for only in the
-paragraph around the offset. Containers are read from each line's indentation alone: a block quote's
-blocks, and blocks that interrupt a paragraph inside a list item, can be misread (a comparison with
-markdown-it-py on random text found differences only there and in the fence rules above).
+`sections.read_outline`'s one pass (CommonMark's rules: a fence closes at a run of its marks at least as
+long, with nothing after it), the indented blocks from one pass over the lines, and a code span is looked
+for only in the paragraph around the offset. Containers are read from each line's indentation alone: a
+block quote's blocks, and blocks that interrupt a paragraph inside a list item, can be misread (a
+comparison with markdown-it-py on random text found differences only there, and in the fence rules, which
+were CommonMark's since).
 """
 
 from __future__ import annotations

@@ -57,10 +57,11 @@ def read_outline(body: str) -> tuple[list[Section], list[Fence]]:
             text = body[start : _next_line(body, start)].rstrip("\r\n").lstrip(" ")
             if text.startswith(("```", "~~~")):
                 marker = text[: len(text) - len(text.lstrip(text[0]))]
-                if fence is None:
-                    fence, opened = marker[:3], start
-                elif marker.startswith(fence):
-                    fence = None
+                if fence is None:  # (CommonMark: a backtick fence's info string has no backtick)
+                    if marker[0] == "~" or "`" not in text[len(marker) :]:
+                        fence, opened = marker, start
+                elif marker[0] == fence[0] and len(marker) >= len(fence) and not text[len(marker) :].strip():
+                    fence = None  # (CommonMark: as long as the opening fence at least, with nothing after it)
                     fences.append(Fence(opened, _next_line(body, start)))
         elif fence is None:
             end = heading.end()
