@@ -220,13 +220,16 @@ def plural(count: int, noun: str) -> str:
 class Run:
     """One command over cards: its settings, the results as they stream, the tally, the report, the exit."""
 
-    def __init__(self, paths: list[str], common: Common, keep_text: bool) -> None:
+    def __init__(self, paths: list[str], common: Common, keep_text: bool, *, dumps: bool = True,
+                 cards: bool = True) -> None:
+        """`dumps`, `cards`: what the run reads (apply --in-place: cards only; apply --output: dumps only)."""
         try:
             where = [common.stdin_filename if p == STDIN and common.stdin_filename else p for p in paths]
             self.settings: Settings = api.settings_from(where, common.flags)
         except (RuleError, ConfigError) as exc:
             _fail(str(exc))
         self.paths, self.common, self.keep_text = paths, common, keep_text
+        self.dumps, self.cards = dumps, cards
         self.tally = Tally()
         self._report: IO[str] | None = None
 
@@ -264,8 +267,7 @@ class Run:
         given) batch by batch; in the order discovery gives them (de-duplicated, `exclude` applied alike)."""
         s = self.settings
         numbers: dict[str, Iterator[int]] = {}  # by dump: its rows without a modelId are counted over its files
-        targets = api.discover(self.paths, s.exclude, s.root, s.force_exclude, dumps=True)
-        for is_dump, group in itertools.groupby(targets, key=lambda t: t.dump is not None and t.error is None):
+        for is_dump, group in itertools.groupby(self._targets(), key=lambda t: t.dump is not None and t.error is None):
             if not is_dump:
                 yield from api.process(group, s, keep_text=self.keep_text)
                 continue
@@ -276,8 +278,9 @@ class Run:
                                          row_numbers=numbers.setdefault(str(target.dump), itertools.count()))
 
     def several(self) -> bool:
-        """Whether the PATHs name more than one card (a walk that stops at the second)."""
-        return any(_is_dump(p) for p in self.paths) or len(list(itertools.islice(self._targets(), 2))) > 1
+        """Whether the PATHs name more than one card, or a dump (a walk that stops at the second)."""
+        first = list(itertools.islice(self._targets(), 2))
+        return len(first) > 1 or any(target.dump is not None for target in first)
 
     def finish(self, dirty: bool, *, checking: bool = False) -> int:
         if not self.common.quiet:
@@ -287,11 +290,9 @@ class Run:
         return EXIT_CHANGED if dirty and not self.common.exit_zero else EXIT_CLEAN
 
     def _targets(self) -> Iterator[api.Target]:
-        return self._discover(self.paths)
-
-    def _discover(self, paths: list[str]) -> Iterator[api.Target]:
+        """The cards and dump files the run reads, as discovery finds them (de-duplicated, `exclude` applied)."""
         s = self.settings
-        return api.discover(paths, s.exclude, s.root, s.force_exclude)
+        return api.discover(self.paths, s.exclude, s.root, s.force_exclude, dumps=self.dumps, cards=self.cards)
 
     def reads(self, written: str) -> str | None:
         """The card or dump file this run reads that `written` (an existing file) is, through any link, or None:
@@ -300,8 +301,9 @@ class Run:
             wanted = os.stat(written)
         except OSError:
             return None
-        s = self.settings
-        for target in api.discover(self.paths, s.exclude, s.root, s.force_exclude, dumps=True):
+        if STDIN in self.paths and _same_file(sys.stdin.fileno(), wanted):  # (`check - --report c.md < c.md`)
+            return STDIN
+        for target in self._targets():
             if target.error is None and target.path != STDIN and _same_file(target.path, wanted):
                 return target.path
         return None
@@ -336,23 +338,22 @@ def _check_endpoint(endpoint: str | None) -> None:
         _fail(f"HF_ENDPOINT={endpoint!r} cannot be used: {exc}")
 
 
-def _is_dump(path: str) -> bool:
-    """A parquet file or a folder of them (read with pyarrow, the `arrow` extra). A folder that cannot be
-    listed is left to the walk, which names it as an error of its own and goes on."""
-    if path.endswith(".parquet"):
-        return True
-    try:
-        return os.path.isdir(path) and any(name.endswith(".parquet") and not name.startswith(".") and os.path.isfile(
-            os.path.join(path, name)) for name in os.listdir(path))  # (the files discovery takes as a dump's)
-    except OSError:
-        return False
+def _report_is_no_list(report: str | None, lists: list[str]) -> None:
+    """hub's --report is appended to: it must not be a --from list (its lines would be read as ids next run)."""
+    if report is None or report == "-" or not os.path.exists(report):
+        return
+    wanted = os.stat(report)
+    for listed in lists:
+        if _same_file(sys.stdin.fileno() if listed == STDIN else listed, wanted):
+            _fail(f"--report {report} is one of the files this run reads (--from {listed}); name another file")
 
 
-def _same_file(path: str, known: os.stat_result) -> bool:
-    """Whether `path` is the file `known` describes (the same device and inode: through links, in any case)."""
+def _same_file(path: str | int, known: os.stat_result) -> bool:
+    """Whether `path` (or an open file descriptor) is the file `known` describes (the same device and inode:
+    through links, in any case)."""
     try:
         found = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):
         return False
     return (found.st_dev, found.st_ino) == (known.st_dev, known.st_ino)
 
@@ -436,10 +437,10 @@ def apply(paths: Paths, common: Common,
         if in_place:  # (it was ignored: the files named were left as they were)
             _fail("--in-place rewrites card files and --output writes a dump's rows to a parquet file: choose one")
         raise typer.Exit(_apply_to_parquet(paths, common, output))
-    if in_place and any(path != STDIN and _is_dump(path) for path in paths):
+    if in_place and any(path != STDIN and path.endswith(".parquet") for path in paths):
         # A dump's rows are named by their modelId, which is no file of the user's: never written to.
         _fail("--in-place rewrites card files; a parquet dump's repaired rows go to --output OUT.parquet")
-    run = Run(paths, common, keep_text=True)
+    run = Run(paths, common, keep_text=True, dumps=not in_place)  # (in place: a folder's cards, not its dumps)
     dirty = False
     several = run.several()
     ended = True  # the last card written ended its last line (a header after one that did not starts a line)
@@ -465,13 +466,17 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     """`apply --output OUT.parquet`: every dump's rows, with repaired/changed/findings/error, to one file."""
     from cardfix import dumps
 
-    run = Run(paths, common, keep_text=True)
-    s = run.settings
-    targets = list(api.discover(paths, s.exclude, s.root, s.force_exclude, dumps=True))  # (as check finds them)
+    if not output.strip():
+        _fail("--output: an empty value names no file")
+    run = Run(paths, common, keep_text=True, cards=False)
+    targets = list(run._targets())  # (the dump files as check finds them; a folder's own listing only)
     card = next((t.path for t in targets if t.dump is None and t.error is None), None)
-    if card is not None or not targets:
-        _fail(f"--output takes parquet dumps only (a .parquet file or a folder of them){_but(card)}")
+    if card is not None:
+        _fail(f"--output takes parquet dumps only (a .parquet file or a folder of them); {card} is a card "
+              "(apply it without --output)")
     files = [t for t in targets if t.error is None]
+    if not targets:
+        _fail("--output: nothing to read (every dump given is excluded; see --force-exclude)")
     _refuse_collisions(run, output, common.report)
     wrong = [dumps.DumpError(Path(t.path), str(t.error)) for t in targets if t.error is not None]
     wrong += dumps.check_for_output([t.path for t in files])
@@ -494,18 +499,19 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     return run.finish(bool(run.tally.counts["changed"]))
 
 
-def _but(card: str | None) -> str:
-    return f"; {card} is a card (apply it without --output)" if card is not None else ""
-
-
 def _refuse_collisions(run: Run, output: str, report: str | None) -> None:
     """--output must be neither a dump the run reads (replaced as it is read) nor the --report file."""
     read = run.reads(output)
     if read is not None:
         _fail(f"--output {output} is one of the files this run reads ({read}); name another file")
-    if report is not None and report != "-" and (os.path.realpath(report) == os.path.realpath(output) or (
-            os.path.exists(report) and os.path.exists(output) and os.path.samefile(report, output))):
+    if report is not None and report != "-" and _same_path(report, output):
         _fail(f"--report and --output name the same file ({output}); name another file for one of them")
+
+
+def _same_path(one: str, other: str) -> bool:
+    """Whether two files a run writes are one: the same path, or (both existing) the same file."""
+    return os.path.realpath(one) == os.path.realpath(other) or (
+        os.path.exists(one) and os.path.exists(other) and os.path.samefile(one, other))
 
 
 def _tallied_batches(run: Run, files: list[api.Target]) -> Iterator[Any]:
@@ -538,6 +544,8 @@ def stats(paths: Paths, common: Common,
 
     if chart is not None and not chart.lower().endswith(".svg"):
         _fail(f"--chart {chart}: the chart is an SVG image; name a FILE.svg")
+    if chart is not None and common.report not in (None, "-") and _same_path(chart, str(common.report)):
+        _fail(f"--report and --chart name the same file ({chart}); name another file for one of them")
     run = Run(paths, common, keep_text=True)
     try:
         with ExitStack() as stack:  # (the chart's file made first: one that cannot be written fails at once)
@@ -633,6 +641,7 @@ def hub_command(
     tally = hub.HubTally()
     try:
         settings = api.settings_from(["."], common.flags)
+        _report_is_no_list(common.report, from_files or [])
         options = hub.HubOptions(push=push, max_prs=max_prs, report=common.report)
         ids = hub.repo_ids(repo_ids or (), author=author, search=search, from_files=from_files or (), options=options)
         for outcome in hub.repair_repos(ids, settings, options):

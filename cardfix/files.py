@@ -77,7 +77,7 @@ def write_in_place(result: Result) -> Result:
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None = None,
-             force_exclude: bool = False, dumps: bool = False) -> Iterator[Target]:
+             force_exclude: bool = False, dumps: bool = False, cards: bool = True) -> Iterator[Target]:
     """Expand PATHs to their README.md files, lazily: memory does not grow with the number of cards.
 
     PATHs come in the order given; below a directory, cards come in sorted path order (hidden
@@ -86,7 +86,8 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None
     paths relative to `root` (the configuration's folder); a file named as a PATH is processed even if
     they match, unless `force_exclude` (as ruff does). With `dumps`, parquet files are found too: a PATH
     ending in `.parquet`, and the `*.parquet` files directly in a directory given (a folder of a dump's
-    files), each a Target whose `dump` is that PATH, under the same rules.
+    files), each a Target whose `dump` is that PATH, under the same rules. Without `cards` (dumps only), a
+    directory's README.md files are not looked for: only its own listing is read.
     """
     paths = list(paths)
     patterns = tuple(exclude)
@@ -100,7 +101,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), root: str | None
             continue
         done.add(key)
         if kind == "dir":
-            targets: Iterable[Target] = _walk(raw, named - {key}, dumps)
+            targets: Iterable[Target] = _walk(raw, named - {key}, dumps, cards)
         else:
             targets = [Target(raw, error, raw if dumps and raw.endswith(PARQUET) and raw != STDIN else None)]
         checked = kind == "dir" or force_exclude
@@ -134,7 +135,7 @@ def _excluded(path: str, patterns: tuple[str, ...], root: str | None) -> bool:
     return any(path_matches(relative, pattern) for pattern in patterns)
 
 
-def _walk(top: str, skip: set[str], dumps: bool = False) -> Iterator[Target]:
+def _walk(top: str, skip: set[str], dumps: bool = False, cards: bool = True) -> Iterator[Target]:
     """README.md files below `top` in sorted path order (a directory's entries are sorted as the paths
     they start: `name/`), leaving out the paths in `skip`; errors in place. Depth-first with one sorted
     listing per open directory: memory follows the tree's depth and width, not its number of cards.
@@ -155,20 +156,21 @@ def _walk(top: str, skip: set[str], dumps: bool = False) -> Iterator[Target]:
                 yield Target(path, None, top)
             continue  # "named", or a directory that is a PATH of its own: processed in its turn
         try:
-            children = _listing(path, skip, dumps and path == top)
+            children = _listing(path, skip, dumps and path == top, cards)
         except OSError as exc:
             found = True
             yield Target(path, describe_os_error(exc))
             continue
         stack.append(iter(children))
     if not found:
-        yield Target(top, f"no {CARD_NAME} found in this directory")
+        yield Target(top, f"no {CARD_NAME} found in this directory" if cards else "no parquet file in this directory")
 
 
-def _listing(folder: str, skip: set[str], parquet: bool = False) -> list[tuple[str, str]]:
+def _listing(folder: str, skip: set[str], parquet: bool = False, cards: bool = True) -> list[tuple[str, str]]:
     """The directory's README.md ("file", "other" when it is not a regular file, or "named" when it is a
     PATH of its own) and subdirectories ("dir"), in the order their paths sort; with `parquet`, its
-    `*.parquet` files too ("dump", or "named"), as a dump's folder is read (not hidden ones)."""
+    `*.parquet` files too ("dump", or "named"), as a dump's folder is read (not hidden ones); without
+    `cards`, only those."""
     entries: list[tuple[str, str, str]] = []
     with os.scandir(folder) as scan:
         for entry in scan:
@@ -177,9 +179,9 @@ def _listing(folder: str, skip: set[str], parquet: bool = False) -> list[tuple[s
             except OSError:
                 is_dir = False
             if is_dir:
-                if not entry.name.startswith(".") and not entry.is_symlink():
+                if cards and not entry.name.startswith(".") and not entry.is_symlink():
                     entries.append((entry.name + "/", os.path.join(folder, entry.name), "dir"))
-            elif entry.name == CARD_NAME:
+            elif entry.name == CARD_NAME and cards:
                 path = os.path.join(folder, entry.name)
                 entries.append((entry.name, path, "named" if skip and _key(path) in skip else _card_kind(entry)))
             elif parquet and entry.name.endswith(PARQUET) and not entry.name.startswith("."):

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -305,17 +306,21 @@ def test_a_folder_that_cannot_be_listed_is_one_error_and_the_other_cards_are_rea
     card.write_text(CARD)
     locked = tmp_path / "locked"
     locked.mkdir()
-    real_listdir = os.listdir
+    real_scandir, real_listdir = os.scandir, os.listdir
 
-    def listdir(path: str) -> list[str]:
-        if os.path.realpath(path) == str(locked):
-            raise PermissionError(13, "Permission denied", path)
-        return real_listdir(path)
+    def refused(real: Any) -> Any:
+        def listing(path: Any = ".") -> Any:
+            if os.path.realpath(path) == str(locked):
+                raise PermissionError(13, "Permission denied", path)
+            return real(path)
+        return listing
 
-    monkeypatch.setattr(os, "listdir", listdir)
-    code, out, err = invoke("apply", str(card), str(locked))  # (apply asks, to know whether to print headers)
-    assert code == 2 and f"==> {card} <==".encode() in out
-    assert err.startswith(f"{locked}: ") and err.count("\n") == 2  # its line, then the summary
+    monkeypatch.setattr(os, "scandir", refused(real_scandir))
+    monkeypatch.setattr(os, "listdir", refused(real_listdir))
+    for command in ("apply", "check"):  # (apply asks first whether to print headers)
+        code, out, err = invoke(command, str(card), str(locked))
+        assert code == 2 and str(card).encode() in out
+        assert err.splitlines()[0] == f"{locked}: permission denied" and err.count("\n") == 2  # then the summary
 
 
 def test_apply_to_stdout_starts_each_header_on_a_line_of_its_own(tmp_path: Path) -> None:

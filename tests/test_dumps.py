@@ -8,6 +8,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -451,10 +452,16 @@ def test_apply_output_takes_the_dump_files_check_reads(tmp_path: Path, monkeypat
     assert written("p/a.parquet", "p/a.parquet") == ["org/a"]
     assert written("p/b.parquet") == ["org/b"]  # named: read (unless --force-exclude)
     (folder / "README.md").write_text(TRAINER_CARD)
-    code, _, err = invoke("apply", "-q", "--output", "out2.parquet", "p")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "README.md").write_text(TRAINER_CARD)
+    assert written("p") == ["org/a"]  # a folder's own dump files: its cards are apply's, without --output
+    code, _, err = invoke("apply", "-q", "--output", "out2.parquet", "p/README.md", "p")
     assert (code, err) == (2, "cardfix: --output takes parquet dumps only (a .parquet file or a folder of them); "
                               "p/README.md is a card (apply it without --output)\n")
     assert not Path("out2.parquet").exists()
+    code, _, err = invoke("apply", "-q", "--force-exclude", "--output", "out2.parquet", "p/b.parquet")
+    assert (code, err) == (2, "cardfix: --output: nothing to read (every dump given is excluded; see "
+                              "--force-exclude)\n")
     before = (folder / "a.parquet").read_bytes()
     code, _, err = invoke("apply", "-q", "--output", "p/a.parquet", "p/a.parquet")
     assert code == 2 and "is one of the files this run reads (p/a.parquet)" in err
@@ -462,3 +469,56 @@ def test_apply_output_takes_the_dump_files_check_reads(tmp_path: Path, monkeypat
     code, _, err = invoke("apply", "-q", "--output", "o.parquet", "--report", "o.parquet", "p/a.parquet")
     assert (code, err) == (2, "cardfix: --report and --output name the same file (o.parquet); name another file "
                               "for one of them\n")
+
+
+def test_apply_output_reads_only_a_folder_s_own_listing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The walk for --output went below the folder: a subfolder that could not be listed (a root-only
+    # lost+found on a mounted volume) stopped the output, though no dump file can be there.
+    (tmp_path / "mnt" / "lost+found").mkdir(parents=True)
+    pq.write_table(pa.table({"modelId": ["org/a"], "card": [TRAINER_CARD]}), tmp_path / "mnt" / "a.parquet")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if str(path).endswith("lost+found"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke("apply", "-q", "--output", "o.parquet", "mnt")
+    assert (code, err) == (1, "wrote 1 row to o.parquet\n") and pq.read_table("o.parquet").num_rows == 1
+    code, _, err = invoke("apply", "-q", "--output", "o.parquet", "--output", "", "mnt")
+    assert (code, err) == (2, "cardfix: --output: an empty value names no file\n")
+
+
+def test_apply_in_place_rewrites_a_folder_s_cards_beside_a_dump(tmp_path: Path) -> None:
+    # --in-place refused a whole folder that held a dump file, and --output then refused its card: no way on.
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / "README.md").write_text(TRAINER_CARD)
+    pq.write_table(pa.table({"modelId": ["org/a"], "card": [TRAINER_CARD]}), folder / "eval.parquet")
+    before = (folder / "eval.parquet").read_bytes()
+    code, _, err = invoke("apply", "--in-place", str(folder))
+    assert code == 1 and err.startswith(f"fixed {folder / 'README.md'}\n")
+    assert "base_model: acme/base" in (folder / "README.md").read_text()
+    assert (folder / "eval.parquet").read_bytes() == before
+    code, _, err = invoke("apply", "--in-place", str(folder / "eval.parquet"))
+    assert code == 2 and "--in-place rewrites card files" in err
+
+
+def test_files_a_run_writes_are_none_it_reads_nor_each_other(tmp_path: Path) -> None:
+    # `check - --report c.md < c.md` replaced the card read from stdin; --report and --chart as one file gave
+    # the chart alone.
+    card = tmp_path / "c.md"
+    card.write_text(TRAINER_CARD)
+    with card.open("rb") as stdin:
+        run = subprocess.run([sys.executable, "-m", "cardfix", "check", "-", "--report", str(card)], stdin=stdin,
+                             capture_output=True, timeout=60, check=False)
+    assert run.returncode == 2 and card.read_text() == TRAINER_CARD
+    assert run.stderr.decode() == f"cardfix: --report {card} is one of the files this run reads (-); name another " \
+                                  "file\n"
+    good = _good_dump(tmp_path)
+    chart = tmp_path / "c.svg"
+    code, out, err = invoke("stats", "--chart", str(chart), "--report", str(chart), str(good))
+    assert (code, out) == (2, b"") and not chart.exists()
+    assert err == f"cardfix: --report and --chart name the same file ({chart}); name another file for one of them\n"

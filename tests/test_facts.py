@@ -40,7 +40,7 @@ def sections_by_regex(body: str) -> list[Section]:
             marker, rest = fence_match.groups()  # least as long as the opening one, with only blanks after it
             if fence is None and not (marker[0] == "`" and "`" in rest):
                 fence = marker
-            elif fence is not None and marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
+            elif fence is not None and marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip(" \t"):
                 fence = None
             continue  # (a line of backticks or tildes is never a heading)
         heading = HEADING_RE.match(text) if fence is None else None
@@ -73,7 +73,7 @@ def assert_reads_as_defined(body: str) -> None:
 
 PIECES = st.sampled_from([
     "# Title", "## Model description", "### Training results ###", "#no heading", "    # code, not a heading",
-    "   ## three spaces", "```", "~~~", "````python", "````", "~~~~ ", "``` x`y", "```py", "~~~~~",
+    "   ## three spaces", "```", "~~~", "````python", "````", "~~~~ ", "``` x`y", "```py", "~~~~~", "```\xa0",
     "More information needed", "[More Information Needed]",
     "| a | b |", "|:-:|:-:|", "text", "", " ", "\t", "It achieves the following results on the evaluation set:",
     "The following hyperparameters were used during training:", "- Loss: 0.3", "- F1 : 0.9 \t", "-x: 1",

@@ -236,6 +236,12 @@ def test_repositories_from_a_listing_and_a_file(hub: FakeHub, tmp_path: Path) ->
     # --from again adds its file's ids, in the order given (it used to replace the first file)
     assert _infos_asked(hub, "--from", str(more), "--from", str(listed)) == [
         "acme/bert-x", "other/bert-z", "acme/gpt-y"]
+    # A --from list given as --report too was appended to: each JSON line an "id" of the next run.
+    before = listed.read_text()
+    code, out, err = invoke("hub", "--from", str(more), "--from", str(listed), "--report", str(listed))
+    assert (code, out) == (2, b"") and listed.read_text() == before
+    assert err == f"cardfix: --report {listed} is one of the files this run reads (--from {listed}); name " \
+                  "another file\n"
 
 
 @pytest.fixture()

@@ -60,7 +60,7 @@ def read_outline(body: str) -> tuple[list[Section], list[Fence]]:
                 if fence is None:  # (CommonMark: a backtick fence's info string has no backtick)
                     if marker[0] == "~" or "`" not in text[len(marker) :]:
                         fence, opened = marker, start
-                elif marker[0] == fence[0] and len(marker) >= len(fence) and not text[len(marker) :].strip():
+                elif marker[0] == fence[0] and len(marker) >= len(fence) and not text[len(marker) :].strip(" \t"):
                     fence = None  # (CommonMark: as long as the opening fence at least, with nothing after it)
                     fences.append(Fence(opened, _next_line(body, start)))
         elif fence is None:
