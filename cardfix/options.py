@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cardfix.memo import mypyc_attr
@@ -58,13 +60,20 @@ class Options:
         """These options for the card of the repository `repo_id` (a dump's row: made once per card, where
         dataclasses.replace would check every option again, ~3 us). A `repo_id` that is no Hub model id (a
         dump's modelId may hold anything) is refused as --repo-id refuses it: nothing may write it."""
-        from cardfix.facts.trainer import is_repo_id
-
-        if not repo_id.isprintable() or not is_repo_id(repo_id):
+        if not repo_id.isprintable() or not _repo_id_check()(repo_id):
             raise ValueError(f"repo-id: {repo_id!r} is not a Hub model id (org/name)")
         options = object.__new__(type(self))
         options.__dict__.update(self.__dict__, repo_id=repo_id)
         return options
+
+
+@functools.cache
+def _repo_id_check() -> Callable[[str], bool]:
+    """facts.trainer's is_repo_id, imported once (for_repo runs once per row of a dump; an import statement
+    in it cost a microsecond a row)."""
+    from cardfix.facts.trainer import is_repo_id  # (here: the facts import much that imports this)
+
+    return is_repo_id
 
 
 def hub_task_ids() -> frozenset[str]:
