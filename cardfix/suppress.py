@@ -19,11 +19,9 @@ import regex
 
 from cardfix.card import Card
 from cardfix.edits import Outcome
-from cardfix.facts.code import CodeMap
-from cardfix.facts.lines import Line, split_lines
-from cardfix.facts.sections import read_outline
+from cardfix.facts.comments import read_directives
+from cardfix.facts.lines import Line
 
-COMMENT_RE = regex.compile(r"<!--\s*cardfix:\s*ignore\b(?P<codes>[^>]*?)\s*-->")
 HEADING_RE = regex.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 
 
@@ -51,31 +49,22 @@ NONE = Suppressions()
 def read_suppressions(card: Card) -> Suppressions:
     """The card's suppression comments (none in the common case: one `in` test)."""
     body = card.body
-    if "cardfix:" not in body:
+    read = read_directives(body)
+    if not read.found:
         return NONE
-    comments = list(COMMENT_RE.finditer(body))
-    if not comments:
-        return NONE
-    lines = split_lines(body)
-    starts = [line.start for line in lines]
-    sections, fences = read_outline(body)
-    first_heading = next((s.heading.start for s in sections), len(body))
-    code = CodeMap(body, lines, fences)
+    starts = [line.start for line in read.lines]
+    first_heading = next((s.heading.start for s in read.sections), len(body))
     whole: list[tuple[str, ...]] = []
     blocks: list[Block] = []
-    for match in comments:
-        if code.in_code(match.start()):
+    for directive in read.found:
+        if directive.start < first_heading:
+            whole.append(directive.selectors)
             continue
-        codes = match.group("codes").strip()
-        selectors = tuple(part for part in regex.split(r"[,\s]+", codes) if part)  # ("CF101," names one rule)
-        if match.start() < first_heading:
-            whole.append(selectors)
-            continue
-        index = bisect.bisect_right(starts, match.end()) - 1
-        first, last = _next_block(body, lines, index + 1)
+        index = bisect.bisect_right(starts, directive.end) - 1
+        first, last = _next_block(body, read.lines, index + 1)
         if first is not None:
             base = card.body_first_line
-            blocks.append(Block(base + first, base + last, selectors))
+            blocks.append(Block(base + first, base + last, directive.selectors))
     return Suppressions(tuple(whole), tuple(blocks))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cardfix import repair
+from cardfix.api import settings
 from cardfix.card import parse_text
 from cardfix.suppress import read_suppressions
 from tests.clirun import invoke
@@ -146,6 +147,31 @@ def test_a_comment_elsewhere_silences_the_next_block_only() -> None:
     assert "## Intended uses & limitations\n\nMore information needed" not in result.text  # the next one: fixed
     assert not any(f.code == "CF401" for f in result.findings)
     assert repair(card, select=["CF401"]).text == card
+
+
+def test_a_comment_naming_no_rule_is_reported_by_a_rule_of_its_own(tmp_path: Path) -> None:
+    # A typo (`ignore CF999`) silenced nothing, and nothing said so. The finding is CF407's, so it is selected,
+    # ignored and configured as any rule is (a first try reported it as the engine's CF000, which no option
+    # could ignore).
+    comment = "<!-- cardfix: ignore CF101, CF99, nope, CF99, fill-model-description -->"
+    card = _sections_card(preamble=comment)
+    line = card.splitlines().index(comment) + 1
+    assert not any(f.code == "CF407" for f in repair(card).findings)  # off unless selected (ruff's RUF100 too)
+    every = [rule.code for rule in settings().rules] + ["CF407"]
+    said = [f for f in repair(card, select=every).findings if f.code == "CF407"]
+    assert [(f.line, f.message) for f in said] == [
+        (line, f"the suppression comment names no rule: {s!r} (see `cardfix rules`); it silences nothing")
+        for s in ("CF99", "nope")]  # (CF99 twice in one comment: once)
+    assert not any(f.code in ("CF101", "CF401") for f in repair(card, select=every).findings)  # known: silence
+    assert not any(f.code == "CF407" for f in repair(card, select=every, ignore=["CF407"]).findings)
+    assert [f.code for f in repair(card, select=["CF407"]).findings] == ["CF407", "CF407"]
+    path = tmp_path / "README.md"
+    path.write_text(card)
+    (tmp_path / ".cardfix.toml").write_text('per-file-ignores = {"README.md" = ["CF407"]}\n')
+    code, out, _ = invoke("check", "--select", "CF407", str(path))
+    assert (code, out) == (0, b"")
+    quiet = _sections_card(preamble="<!-- cardfix: ignore CF4, CF999 -->")  # (CF4 silences CF407 itself)
+    assert not any(f.code == "CF407" for f in repair(quiet, select=every).findings)
 
 
 def test_an_ignore_comment_without_codes_silences_every_rule_there() -> None:

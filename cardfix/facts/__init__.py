@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from cardfix.card import Card
 from cardfix.edits import Origin
 from cardfix.facts import trainer
+from cardfix.facts.comments import Directive, read_directives
 from cardfix.facts.generators import ANY_GENERATOR, by_id, every_generator, mark_index
 from cardfix.facts.lines import Line
 from cardfix.facts.sections import Section, placeholder_text, read_sections
@@ -123,6 +124,11 @@ class BodyFacts:
     @cached
     def table(self) -> TrainingTable | None:
         return read_table(self.body, self.section("Training results"))
+
+    @cached
+    def directives(self) -> tuple[Directive, ...]:
+        """The suppression comments outside code (`<!-- cardfix: ignore ... -->`)."""
+        return read_directives(self.body).found
 
     def marked_by(self, generator: str) -> bool:
         """Whether the body has one of the generator's literal marks (read once per body text). A body edited
@@ -315,3 +321,7 @@ class Facts:
     @property
     def table(self) -> TrainingTable | None:
         return self.body.table
+
+    @property
+    def directives(self) -> tuple[Directive, ...]:
+        return self.body.directives
