@@ -309,8 +309,9 @@ class Run:
         return None
 
     def _count_cards(self) -> int:
-        """The number of cards, for the progress bar: a walk of its own, so none is held in memory."""
-        return sum(1 for _ in self._targets())
+        """The number of cards, for the progress bar: a walk of its own, so none is held in memory; a dump file
+        counts its rows (from its footer), as the bar advances once a row."""
+        return sum(1 if target.dump is None or target.error else _rows_of(target.path) for target in self._targets())
 
     def _open_report(self) -> IO[str]:
         if self.common.report == "-":
@@ -356,6 +357,17 @@ def _same_file(path: str | int, known: os.stat_result) -> bool:
     except (OSError, ValueError):
         return False
     return (found.st_dev, found.st_ino) == (known.st_dev, known.st_ino)
+
+
+def _rows_of(dump_file: str) -> int:
+    """A parquet file's rows, from its footer (1 where it cannot be read: its one error line)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return max(1, int(pq.ParquetFile(dump_file).metadata.num_rows))
+    except (pa.ArrowException, OSError):  # (the run reports it; the bar counts its one line)
+        return 1
 
 
 def _progress(stack: ExitStack, count: Callable[[], int]) -> Any:

@@ -522,3 +522,18 @@ def test_files_a_run_writes_are_none_it_reads_nor_each_other(tmp_path: Path) -> 
     code, out, err = invoke("stats", "--chart", str(chart), "--report", str(chart), str(good))
     assert (code, out) == (2, b"") and not chart.exists()
     assert err == f"cardfix: --report and --chart name the same file ({chart}); name another file for one of them\n"
+
+
+def test_the_progress_bar_counts_a_dump_s_rows(tmp_path: Path) -> None:
+    # A dump counted as one card while the bar advanced once a row: it ran past its end at once.
+    from cardfix.api import Flags, Options
+    from cardfix.cli import Common, Run
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "README.md").write_text(TRAINER_CARD)
+    pq.write_table(pa.table({"modelId": [f"a/{i}" for i in range(7)], "card": [TRAINER_CARD] * 7}),
+                   folder / "x.parquet")
+    (folder / "broken.parquet").write_bytes(b"not parquet")
+    run = Run([str(folder)], Common(Flags(Options())), keep_text=False)
+    assert run._count_cards() == 1 + 7 + 1  # the card, the rows, the unreadable file's one error
