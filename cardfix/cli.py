@@ -17,7 +17,7 @@ import textwrap
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -267,7 +267,7 @@ class Run:
         given) batch by batch; in the order discovery gives them (de-duplicated, `exclude` applied alike)."""
         s = self.settings
         numbers: dict[str, Iterator[int]] = {}  # by dump: its rows without a modelId are counted over its files
-        for is_dump, group in itertools.groupby(self._targets(), key=lambda t: t.dump is not None and t.error is None):
+        for is_dump, group in itertools.groupby(self.targets(), key=lambda t: t.dump is not None and t.error is None):
             if not is_dump:
                 yield from api.process(group, s, keep_text=self.keep_text)
                 continue
@@ -279,7 +279,7 @@ class Run:
 
     def several(self) -> bool:
         """Whether the PATHs name more than one card, or a dump (a walk that stops at the second)."""
-        first = list(itertools.islice(self._targets(), 2))
+        first = list(itertools.islice(self.targets(), 2))
         return len(first) > 1 or any(target.dump is not None for target in first)
 
     def finish(self, dirty: bool, *, checking: bool = False) -> int:
@@ -289,7 +289,7 @@ class Run:
             return EXIT_ERROR
         return EXIT_CHANGED if dirty and not self.common.exit_zero else EXIT_CLEAN
 
-    def _targets(self) -> Iterator[api.Target]:
+    def targets(self) -> Iterator[api.Target]:
         """The cards and dump files the run reads, as discovery finds them (de-duplicated, `exclude` applied)."""
         s = self.settings
         return api.discover(self.paths, s.exclude, s.root, s.force_exclude, dumps=self.dumps, cards=self.cards)
@@ -297,21 +297,13 @@ class Run:
     def reads(self, written: str) -> str | None:
         """The card or dump file this run reads that `written` (an existing file) is, through any link, or None:
         a file the run writes must not be one it reads (a walk of its own, only where `written` exists)."""
-        try:
-            wanted = os.stat(written)
-        except OSError:
-            return None
-        if STDIN in self.paths and _same_file(sys.stdin.fileno(), wanted):  # (`check - --report c.md < c.md`)
-            return STDIN
-        for target in self._targets():
-            if target.error is None and target.path != STDIN and _same_file(target.path, wanted):
-                return target.path
-        return None
+        read = (target.path for target in self.targets() if target.error is None and target.path != STDIN)
+        return _one_of(written, itertools.chain([STDIN] if STDIN in self.paths else [], read))
 
     def _count_cards(self) -> int:
         """The number of cards, for the progress bar: a walk of its own, so none is held in memory; a dump file
         counts its rows (from its footer), as the bar advances once a row."""
-        return sum(1 if target.dump is None or target.error else _rows_of(target.path) for target in self._targets())
+        return sum(1 if target.dump is None or target.error else _rows_of(target.path) for target in self.targets())
 
     def _open_report(self) -> IO[str]:
         if self.common.report == "-":
@@ -341,12 +333,18 @@ def _check_endpoint(endpoint: str | None) -> None:
 
 def _report_is_no_list(report: str | None, lists: list[str]) -> None:
     """hub's --report is appended to: it must not be a --from list (its lines would be read as ids next run)."""
-    if report is None or report == "-" or not os.path.exists(report):
-        return
-    wanted = os.stat(report)
-    for listed in lists:
-        if _same_file(sys.stdin.fileno() if listed == STDIN else listed, wanted):
-            _fail(f"--report {report} is one of the files this run reads (--from {listed}); name another file")
+    listed = _one_of(report, lists) if report not in (None, "-") else None
+    if listed is not None:
+        _fail(f"--report {report} is one of the files this run reads (--from {listed}); name another file")
+
+
+def _one_of(written: str | None, paths: Iterable[str]) -> str | None:
+    """The first of `paths` (`-`: stdin) that is the existing file `written`, through any link, or None."""
+    try:
+        wanted = os.stat(written or "")
+    except OSError:
+        return None
+    return next((path for path in paths if _same_file(sys.stdin.fileno() if path == STDIN else path, wanted)), None)
 
 
 def _same_file(path: str | int, known: os.stat_result) -> bool:
@@ -481,7 +479,7 @@ def _apply_to_parquet(paths: list[str], common: Common, output: str) -> int:
     if not output.strip():
         _fail("--output: an empty value names no file")
     run = Run(paths, common, keep_text=True, cards=False)
-    targets = list(run._targets())  # (the dump files as check finds them; a folder's own listing only)
+    targets = list(run.targets())  # (the dump files as check finds them; a folder's own listing only)
     card = next((t.path for t in targets if t.dump is None and t.error is None), None)
     if card is not None:
         _fail(f"--output takes parquet dumps only (a .parquet file or a folder of them); {card} is a card "
@@ -535,12 +533,12 @@ def _tallied_batches(run: Run, files: list[api.Target]) -> Iterator[Any]:
 
     numbers: dict[str, Iterator[int]] = {}
     for file in files:
-        row = numbers.setdefault(str(file.dump), itertools.count())
+        rows = numbers.setdefault(str(file.dump), itertools.count())
         for batch in dumps.batches(file.path):
             results = repair_rows(batch, dumps.CARD_COLUMN, run.settings, False)
             for result in results:
-                number = next(row)
-                run.record(result if result.path is not None else replace(result, path=f"row {number}"))
+                name = dumps.row_name(result.path, rows)
+                run.record(result if result.path == name else replace(result, path=name))
             yield with_results(batch, results)
 
 

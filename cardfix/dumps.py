@@ -130,14 +130,20 @@ def results(path: str, *, check: bool = False, batch_rows: int = BATCH_ROWS, set
         try:
             for batch in _file_batches(file, batch_rows, only_cards=True):
                 for result in repair_rows(batch, CARD_COLUMN, chosen, check):
-                    row = next(numbers)
-                    name = result.path if result.path is not None else f"row {row}"
+                    name = row_name(result.path, numbers)
                     if check:
                         yield result.findings_only(name)
                     else:
                         yield result if result.path is not None else replace(result, path=name)
         except DumpError as exc:
             yield error(exc.reason, str(file))
+
+
+def row_name(model_id: str | None, numbers: Iterator[int]) -> str:
+    """A row's name in messages and reports: its modelId, else `row N`, N counted over the rows of its dump
+    (`numbers` goes on for every row, named or not)."""
+    number = next(numbers)
+    return model_id if model_id is not None else f"row {number}"
 
 
 def empty_batch(path: str) -> pa.RecordBatch:
